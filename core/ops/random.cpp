@@ -1,0 +1,143 @@
+// Random ops: rand, randn, randint, randperm, uniform_, normal_, and the default generator.
+#include "kernels/common/random.h"
+
+#include "axon/autograd/grad_mode.h"
+#include "axon/functions.h"
+#include "core/autograd/record.h"
+#include "core/ops/elementwise_ops.h"
+#include "core/tensor_utils.h"
+
+namespace axon {
+
+AXON_DEFINE_KERNEL(kernels::uniform_kernel);
+AXON_DEFINE_KERNEL(kernels::normal_kernel);
+AXON_DEFINE_KERNEL(kernels::random_range_kernel);
+AXON_DEFINE_KERNEL(kernels::randperm_kernel);
+
+void Generator::set_current_seed(uint64_t seed) {
+  seed_ = seed;
+  // PyTorch seeds mt19937 with the low 32 bits.
+  engine_.seed(static_cast<uint32_t>(seed));
+  has_cached_normal_ = false;
+}
+
+bool Generator::take_cached_normal(double& value) {
+  if (!has_cached_normal_) return false;
+  has_cached_normal_ = false;
+  value = cached_normal_;
+  return true;
+}
+
+void Generator::cache_normal(double value) {
+  cached_normal_ = value;
+  has_cached_normal_ = true;
+}
+
+Generator& default_generator() {
+  static Generator generator;
+  return generator;
+}
+
+void manual_seed(uint64_t seed) {
+  Generator& gen = default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_current_seed(seed);
+}
+
+namespace {
+
+// Runs `fill` on a contiguous tensor; a non-contiguous one is filled through a temporary.
+template <typename Fill>
+Tensor& fill_random(Tensor& self, const char* name, const Fill& fill) {
+  detail::check_inplace(self, name);
+  if (autograd::should_record({&self})) detail::check_inplace_autograd(self, name);
+  Generator& gen = default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  if (self.numel() > 0) {
+    if (self.is_contiguous()) {
+      fill(self, gen);
+    } else {
+      Tensor tmp = detail::empty_tensor(self.sizes(), self.dtype(), self.device());
+      fill(tmp, gen);
+      NoGradGuard no_grad;
+      detail::copy_raw(self, tmp);
+    }
+  }
+  self.storage()->bump_version();
+  return self;
+}
+
+void check_floating(const Tensor& self, const char* name) {
+  AXON_CHECK(self.is_floating_point(), "{}: expected a floating-point tensor, got {}", name,
+             self.dtype());
+}
+
+}  // namespace
+
+Tensor& uniform_(Tensor& self, double from, double to) {
+  detail::check_defined(self, "uniform_");
+  check_floating(self, "uniform_");
+  AXON_CHECK(from <= to, "uniform_: expects to return a [from, to) range, but found from={} > "
+             "to={}", from, to);
+  return fill_random(self, "uniform_", [&](const Tensor& t, Generator& gen) {
+    kernels::uniform_kernel(t.device())(t, from, to, gen);
+  });
+}
+
+Tensor& normal_(Tensor& self, double mean, double std) {
+  detail::check_defined(self, "normal_");
+  check_floating(self, "normal_");
+  AXON_CHECK(std >= 0, "normal_: expects std >= 0.0, but found std {}", std);
+  return fill_random(self, "normal_", [&](const Tensor& t, Generator& gen) {
+    kernels::normal_kernel(t.device())(t, mean, std, gen);
+  });
+}
+
+Tensor rand(IntArrayRef size, const TensorOptions& options) {
+  Tensor t = empty(size, options.requires_grad(false));
+  check_floating(t, "rand");
+  uniform_(t, 0, 1);
+  return options.requires_grad() ? t.requires_grad_(true) : t;
+}
+
+Tensor randn(IntArrayRef size, const TensorOptions& options) {
+  Tensor t = empty(size, options.requires_grad(false));
+  check_floating(t, "randn");
+  normal_(t, 0, 1);
+  return options.requires_grad() ? t.requires_grad_(true) : t;
+}
+
+Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options) {
+  return randint(0, high, size, options);
+}
+
+Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options) {
+  AXON_CHECK(low < high, "randint: expects 'from' ({}) to be less than 'to' ({})", low, high);
+  DType dtype = options.dtype_or(DType::Int64);
+  AXON_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2),
+             "randint: range [{}, {}) does not fit in bool", low, high);
+  AXON_CHECK(dtype != DType::UInt8 || (low >= 0 && high <= 256),
+             "randint: range [{}, {}) does not fit in uint8", low, high);
+  Tensor t = empty(size, options.dtype(dtype).requires_grad(false));
+  fill_random(t, "randint", [&](const Tensor& out, Generator& gen) {
+    kernels::random_range_kernel(out.device())(out, low, high, gen);
+  });
+  return options.requires_grad() ? t.requires_grad_(true) : t;
+}
+
+Tensor randperm(int64_t n, const TensorOptions& options) {
+  AXON_CHECK(n >= 0, "randperm: n must be non-negative, got {}", n);
+  DType dtype = options.dtype_or(DType::Int64);
+  AXON_CHECK(dtype == DType::Int64 || is_floating_point(dtype),
+             "randperm: dtype {} cannot hold a permutation of {} values", dtype, n);
+  // Drawn on the CPU so every device sees the same permutation for a seed.
+  Tensor t = detail::empty_tensor({n}, DType::Int64, Device(kCPU));
+  fill_random(t, "randperm", [&](const Tensor& out, Generator& gen) {
+    kernels::randperm_kernel(DeviceType::CPU)(out, gen);
+  });
+  NoGradGuard no_grad;
+  Tensor out = t.to(options.device(), dtype);
+  return options.requires_grad() ? out.requires_grad_(true) : out;
+}
+
+}  // namespace axon
