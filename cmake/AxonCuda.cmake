@@ -13,6 +13,9 @@ if(NOT AXON_CUDA STREQUAL "OFF")
       set(CMAKE_CUDA_ARCHITECTURES 90)
     endif()
     enable_language(CUDA)
+    # CMake 3.25 does not know nvcc's C++20 flag; nvcc 12+ accepts -std=c++20.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
     set(CMAKE_CUDA_STANDARD 20)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
@@ -35,8 +38,11 @@ endif()
 function(axon_add_cuda target)
   target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas ${AXON_CUDNN_LIBRARY})
   target_include_directories(${target} PRIVATE ${AXON_CUDNN_INCLUDE_DIR})
-  target_compile_definitions(${target} PRIVATE AXON_WITH_CUDA=1)
+  # fmt 9 turns constexpr off under nvcc but keeps its C++20 constexpr functions, which then
+  # call non-constexpr ones; keeping constexpr on is consistent and compiles.
+  target_compile_definitions(${target} PRIVATE AXON_WITH_CUDA=1
+    $<$<COMPILE_LANGUAGE:CUDA>:FMT_USE_CONSTEXPR=1>)
   set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF)
   target_compile_options(${target} PRIVATE
-    $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcudafe=--diag_suppress=20012>)
+    $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)
 endfunction()

@@ -105,17 +105,6 @@ DType sum_dtype(const Tensor& self, std::optional<DType> dtype) {
   return is_floating_point(self.dtype()) ? self.dtype() : DType::Int64;
 }
 
-void check_nonempty(const Tensor& self, const ReducePlan& p, const char* op) {
-  AXON_CHECK(self.numel() > 0 || p.count > 0 || product(p.out_sizes) == 0,
-             "{}(): cannot perform reduction on a tensor with no elements because the operation "
-             "does not have an identity",
-             op);
-  AXON_CHECK(p.count > 0 || product(p.out_sizes) == 0,
-             "{}(): cannot perform reduction on a tensor with no elements because the operation "
-             "does not have an identity",
-             op);
-}
-
 }  // namespace
 
 // ---- sum and mean ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include <exception>
 #include <string>
+#include <string_view>
 
 namespace axon {
 
@@ -31,10 +32,19 @@ namespace detail {
 [[noreturn]] void throw_error(std::string message, const char* file, int line);
 [[noreturn]] void throw_internal_error(std::string message, const char* file, int line);
 
+#if defined(__CUDACC__)
+// nvcc's front end cannot evaluate fmt's compile-time format check; the host compiler checks
+// every message when it compiles the same headers from .cpp files.
+template <typename... Args>
+std::string format_message(std::string_view format, const Args&... args) {
+  return fmt::vformat(format, fmt::make_format_args(args...));
+}
+#else
 template <typename... Args>
 std::string format_message(fmt::format_string<Args...> format, Args&&... args) {
   return fmt::format(format, std::forward<Args>(args)...);
 }
+#endif
 }  // namespace detail
 
 }  // namespace axon

@@ -58,8 +58,9 @@ struct ElementwiseIter {
     double f64;
   } scalar[kMaxOperands] = {};
 
-  // Where operand i's elements start (its scalar slot for a host scalar).
-  char* operand_data(int i) const {
+  // Where operand i's elements start (its scalar slot for a host scalar). On the GPU the
+  // iterator is a kernel argument, so the scalar slot travels with it.
+  AXON_HOST_DEVICE char* operand_data(int i) const {
     return is_scalar[i] ? reinterpret_cast<char*>(const_cast<ScalarValue*>(&scalar[i])) : data[i];
   }
 };
@@ -92,8 +93,8 @@ AXON_SIMPLE_UNARY(TanhOp, kFloatingTypes, ax_tanh(x))
 AXON_SIMPLE_UNARY(SigmoidOp, kFloatingTypes, T(1) / (T(1) + ax_exp(-x)))
 AXON_SIMPLE_UNARY(SquareOp, kNumericTypes, static_cast<T>(x * x))
 // relu keeps NaN (x < 0 is false for NaN), as PyTorch's does.
-AXON_SIMPLE_UNARY(ReluOp, kNumericTypes, x < T(0) ? T(0) : x)
-AXON_SIMPLE_UNARY(SignOp, kNumericTypes, static_cast<T>((T(0) < x) - (x < T(0))))
+AXON_SIMPLE_UNARY(ReluOp, kNumericTypes, is_negative(x) ? T(0) : x)
+AXON_SIMPLE_UNARY(SignOp, kNumericTypes, static_cast<T>((T(0) < x) - is_negative(x)))
 #undef AXON_SIMPLE_UNARY
 
 struct AbsOp {

@@ -20,6 +20,16 @@ AXON_HOST_DEVICE bool is_nan(T x) {
   }
 }
 
+// x < 0 without a pointless-comparison warning for unsigned types.
+template <typename T>
+AXON_HOST_DEVICE bool is_negative(T x) {
+  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) {
+    return false;
+  } else {
+    return x < T(0);
+  }
+}
+
 #if defined(__CUDA_ARCH__)
 #define AXON_MATH_FN(name, float_fn, double_fn)                                       \
   AXON_HOST_DEVICE float name(float x) { return ::float_fn(x); }                      \
