@@ -116,8 +116,10 @@ class Printer {
     std::string s;
     if (kind_ != Kind::Float) {
       s = plain(v);
+    } else if (std::isnan(v.f)) {
+      s = "nan";  // Python never prints a sign on NaN
     } else if (sci_mode_) {
-      s = fmt::format("{:{}.{}e}", v.f, width_, opts_.precision);
+      s = fmt::format("{:.{}e}", v.f, opts_.precision);
     } else if (int_mode_) {
       s = fmt::format("{:.0f}", v.f);
       if (std::isfinite(v.f)) s += ".";

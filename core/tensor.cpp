@@ -12,11 +12,13 @@ namespace axon {
 
 int64_t Tensor::size(int64_t d) const {
   detail::check_defined(*this, "size");
+  AXON_CHECK(dim() > 0, "size: dimension specified as {} but tensor has no dimensions", d);
   return sizes()[detail::wrap_dim(d, dim(), "size")];
 }
 
 int64_t Tensor::stride(int64_t d) const {
   detail::check_defined(*this, "stride");
+  AXON_CHECK(dim() > 0, "stride: dimension specified as {} but tensor has no dimensions", d);
   return strides()[detail::wrap_dim(d, dim(), "stride")];
 }
 
@@ -32,7 +34,7 @@ std::string Tensor::toString() const {
 
 // ---- autograd -------------------------------------------------------------------------------
 
-Tensor& Tensor::requires_grad_(bool requires_grad) {
+const Tensor& Tensor::requires_grad_(bool requires_grad) const {
   detail::check_defined(*this, "requires_grad_");
   AXON_CHECK(!requires_grad || is_floating_point(),
              "only Tensors of floating point dtype can require gradients (got {})", dtype());

@@ -31,6 +31,8 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides,
   auto impl = std::make_shared<TensorImpl>(base.storage(), base.dtype(), sizes, strides,
                                            storage_offset);
   impl->set_is_view(true);
+  TensorImpl* b = base.unsafeGetTensorImpl();
+  impl->set_view_base(b->view_base() ? b->view_base() : base.impl());
   return Tensor(std::move(impl));
 }
 

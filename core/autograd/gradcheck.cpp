@@ -29,6 +29,8 @@ std::vector<double> flatten_values(const Tensor& t) {
   return std::vector<double>(p, p + c.numel());
 }
 
+// The function's outputs, copied: an output may share memory with an input (a view), and the
+// inputs are about to be perturbed again.
 variable_list evaluate(const std::function<variable_list(const variable_list&)>& fn,
                        const variable_list& inputs) {
   variable_list outputs = fn(inputs);
@@ -38,6 +40,13 @@ variable_list evaluate(const std::function<variable_list(const variable_list&)>&
                "gradcheck: output {} has dtype {}; outputs must be floating point", o,
                outputs[o].dtype());
   }
+  return outputs;
+}
+
+variable_list evaluate_values(const std::function<variable_list(const variable_list&)>& fn,
+                              const variable_list& inputs) {
+  variable_list outputs = evaluate(fn, inputs);
+  for (Tensor& out : outputs) out = out.detach().clone();
   return outputs;
 }
 
@@ -102,9 +111,9 @@ bool gradcheck(const std::function<variable_list(const variable_list&)>& fn,
       double* x = element(input, j);
       double original = *x;
       *x = original + options.eps;
-      variable_list plus = evaluate(fn, inputs);
+      variable_list plus = evaluate_values(fn, inputs);
       *x = original - options.eps;
-      variable_list minus = evaluate(fn, inputs);
+      variable_list minus = evaluate_values(fn, inputs);
       *x = original;
       for (size_t o = 0; o < outputs.size(); ++o) {
         std::vector<double> p = flatten_values(plus[o]);

@@ -6,6 +6,7 @@
 #include "axon/functions.h"
 #include "core/autograd/accumulate_grad.h"
 #include "core/autograd/record.h"
+#include "core/autograd/view_inplace.h"
 
 namespace axon::autograd {
 namespace {
@@ -17,6 +18,9 @@ Node::Node() : sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_re
 Edge gradient_edge(const Tensor& tensor) {
   if (!tensor.defined()) return {};
   TensorImpl* impl = tensor.unsafeGetTensorImpl();
+  if (impl->view_base() && impl->seen_base_history() != impl->view_base()->history_version()) {
+    detail::refresh_view_history(tensor);
+  }
   if (impl->grad_fn()) return {impl->grad_fn(), impl->output_nr()};
   if (!impl->requires_grad()) return {};
   std::shared_ptr<Node> accumulator = impl->grad_accumulator().lock();
@@ -38,22 +42,22 @@ bool should_record(TensorList inputs) {
 namespace detail {
 
 void connect(Node& node, const std::shared_ptr<Node>& self, const Tensor* const* inputs,
-             size_t num_inputs, std::initializer_list<Tensor*> outputs) {
+             size_t num_inputs, ArrayRef<const Tensor*> outputs) {
   std::vector<Edge> edges;
   edges.reserve(num_inputs);
   for (size_t i = 0; i < num_inputs; ++i) edges.push_back(gradient_edge(*inputs[i]));
   node.set_next_edges(std::move(edges));
   node.set_num_inputs(static_cast<uint32_t>(outputs.size()));
   uint32_t output_nr = 0;
-  for (Tensor* out : outputs) out->unsafeGetTensorImpl()->set_grad_fn(self, output_nr++);
+  for (const Tensor* out : outputs) out->unsafeGetTensorImpl()->set_grad_fn(self, output_nr++);
 }
 
 void save(std::vector<SavedVariable>& saved, std::initializer_list<Tensor> tensors,
-          std::initializer_list<Tensor*> outputs) {
+          ArrayRef<const Tensor*> outputs) {
   saved.reserve(tensors.size());
   for (const Tensor& t : tensors) {
     bool is_output = false;
-    for (Tensor* out : outputs) is_output = is_output || (t.defined() && t.is_same(*out));
+    for (const Tensor* out : outputs) is_output = is_output || (t.defined() && t.is_same(*out));
     saved.emplace_back(t, is_output);
   }
 }

@@ -76,13 +76,15 @@ class OpNode final : public Node {
 namespace detail {
 // Gives `node` one edge per input and makes it the grad_fn of `outputs`.
 void connect(Node& node, const std::shared_ptr<Node>& self, const Tensor* const* inputs,
-             size_t num_inputs, std::initializer_list<Tensor*> outputs);
+             size_t num_inputs, ArrayRef<const Tensor*> outputs);
 void save(std::vector<SavedVariable>& saved, std::initializer_list<Tensor> tensors,
-          std::initializer_list<Tensor*> outputs);
+          ArrayRef<const Tensor*> outputs);
 }  // namespace detail
 
+// For ops with several outputs (split): ctx.grads() holds one gradient per output, undefined
+// for outputs that received none.
 template <typename Backward>
-void record(const char* name, std::initializer_list<Tensor*> outputs,
+void record(const char* name, ArrayRef<const Tensor*> outputs,
             std::initializer_list<const Tensor*> inputs, std::initializer_list<Tensor> saved,
             Backward&& backward) {
   auto node = std::make_shared<OpNode<std::decay_t<Backward>>>(name,
@@ -92,14 +94,15 @@ void record(const char* name, std::initializer_list<Tensor*> outputs,
 }
 
 template <typename Backward>
-void record(const char* name, Tensor& output, std::initializer_list<const Tensor*> inputs,
+void record(const char* name, const Tensor& output, std::initializer_list<const Tensor*> inputs,
             std::initializer_list<Tensor> saved, Backward&& backward) {
-  record(name, {&output}, inputs, saved, std::forward<Backward>(backward));
+  const Tensor* outputs[] = {&output};
+  record(name, ArrayRef<const Tensor*>(outputs, 1), inputs, saved, std::forward<Backward>(backward));
 }
 
 // For ops with a list of inputs (cat, stack).
 template <typename Backward>
-void record(const char* name, Tensor& output, TensorList inputs,
+void record(const char* name, const Tensor& output, TensorList inputs,
             std::initializer_list<Tensor> saved, Backward&& backward) {
   auto node = std::make_shared<OpNode<std::decay_t<Backward>>>(name,
                                                                std::forward<Backward>(backward));

@@ -1,7 +1,11 @@
 // Copies and conversions: copy_, fill_, clone, contiguous, to, item, detach.
+#include <cmath>
+#include <limits>
+
 #include "axon/autograd/grad_mode.h"
 #include "axon/functions.h"
 #include "core/autograd/record.h"
+#include "core/autograd/view_inplace.h"
 #include "core/elementwise_iter.h"
 #include "core/ops/elementwise_ops.h"
 #include "core/tensor_utils.h"
@@ -22,7 +26,11 @@ void copy_raw(const Tensor& dst, const Tensor& src, bool non_blocking) {
   if (dst.numel() == 0) return;
   if (dst.device() == src.device()) {
     Tensor source = src;
-    if (src.storage() == dst.storage() && src.data_ptr() != dst.data_ptr()) {
+    // Reading and writing one storage through different views (a.copy_(a.t())) would read
+    // elements already overwritten: stage the source unless it is exactly the destination.
+    bool same_view = src.data_ptr() == dst.data_ptr() && src.sizes() == dst.sizes() &&
+                     src.strides() == dst.strides();
+    if (src.storage() == dst.storage() && !same_view) {
       source = empty_tensor(src.sizes(), src.dtype(), src.device());
       kernels::copy_kernel(src.device())(make_elementwise_iter(source, {src}));
     }
@@ -37,13 +45,41 @@ void copy_raw(const Tensor& dst, const Tensor& src, bool non_blocking) {
 }  // namespace detail
 
 namespace {
+// Fractions truncate into integer tensors (as in PyTorch); values out of range are refused.
+void check_fill_value(const Scalar& value, DType dtype) {
+  double lo = 0, hi = 0;
+  switch (dtype) {
+    case DType::Bool:
+    case DType::Float64:
+      return;
+    case DType::UInt8:
+      // Integers down to -255 wrap (fill_(-1) gives 255, as in PyTorch); fractions may not.
+      lo = value.isFloatingPoint() ? 0 : -255;
+      hi = 255;
+      break;
+    case DType::Int64:
+      if (!value.isFloatingPoint()) return;
+      lo = -9223372036854775808.0;
+      hi = 9223372036854775807.0;
+      break;
+    case DType::Float32:
+      if (!value.isFloatingPoint() || !std::isfinite(value.toDouble())) return;
+      lo = -std::numeric_limits<float>::max();
+      hi = std::numeric_limits<float>::max();
+      break;
+  }
+  double v = value.isFloatingPoint() ? value.toDouble() : static_cast<double>(value.toLong());
+  AXON_CHECK(v >= lo && v <= hi, "fill_: value {} cannot be converted to type {} without overflow",
+             value, dtype);
+}
+
 DType scalar_storage_dtype(const Scalar& value) {
   if (value.isFloatingPoint()) return DType::Float64;
   return value.isBoolean() ? DType::Bool : DType::Int64;
 }
 }  // namespace
 
-Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
+const Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) const {
   detail::check_inplace(*this, "copy_");
   detail::check_defined(src, "copy_", "src");
   AXON_CHECK(broadcast_shapes(sizes(), src.sizes()).ref() == sizes(),
@@ -51,6 +87,10 @@ Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
              src.sizes(), sizes());
   bool record_graph = autograd::should_record({this, &src});
   if (record_graph) detail::check_inplace_autograd(*this, "copy_");
+  if (record_graph && autograd::detail::is_recorded_view(*this)) {
+    Tensor value = (src.sizes() == sizes() ? src : src.expand(sizes())).to(options());
+    return autograd::detail::inplace_view_result(*this, value, "copy_");
+  }
   detail::copy_raw(*this, src, non_blocking);
   storage()->bump_version();
   if (record_graph) {
@@ -59,23 +99,21 @@ Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
             device = src.device()](const BackwardContext& ctx) {
              return variable_list{detail::sum_to(ctx.grad(), sizes).to(device, dtype)};
            });
-  } else if (GradMode::is_enabled() && requires_grad() && !is_leaf()) {
-    // Overwritten by values that need no gradient: the old history no longer matters.
-    unsafeGetTensorImpl()->set_grad_fn(nullptr, 0);
   }
   return *this;
 }
 
-Tensor& Tensor::fill_(const Scalar& value) {
+const Tensor& Tensor::fill_(const Scalar& value) const {
   detail::check_inplace(*this, "fill_");
   if (autograd::should_record({this})) {
     detail::check_inplace_autograd(*this, "fill_");
+    if (autograd::detail::is_recorded_view(*this)) {
+      // The base's region now holds a constant: CopySlices gives it no gradient.
+      return autograd::detail::inplace_view_result(*this, full(sizes(), value, options()), "fill_");
+    }
     unsafeGetTensorImpl()->set_grad_fn(nullptr, 0);
   }
-  AXON_CHECK(is_floating_point() || !value.isFloatingPoint() ||
-                 value.toDouble() == static_cast<double>(static_cast<int64_t>(value.toDouble())),
-             "fill_: value {} cannot be converted to {} without overflow or loss", value,
-             dtype());
+  check_fill_value(value, dtype());
   if (numel() > 0) {
     kernels::copy_kernel(device())(detail::make_elementwise_iter(
         *this, {detail::IterInput(value, scalar_storage_dtype(value))}));
@@ -84,7 +122,7 @@ Tensor& Tensor::fill_(const Scalar& value) {
   return *this;
 }
 
-Tensor& Tensor::zero_() { return fill_(0); }
+const Tensor& Tensor::zero_() const { return fill_(0); }
 
 Tensor clone(const Tensor& self) {
   detail::check_defined(self, "clone");
@@ -108,11 +146,8 @@ Tensor Tensor::to(Device target, DType target_dtype, bool non_blocking, bool cop
   if (!copy && target == device() && target_dtype == dtype()) return *this;
   Tensor out = detail::empty_tensor(sizes(), target_dtype, target);
   detail::copy_raw(out, *this, non_blocking);
-  if (autograd::should_record({this})) {
-    AXON_CHECK(axon::is_floating_point(target_dtype),
-               "to: converting a tensor that requires grad to {} would lose its gradient; "
-               "detach() it first",
-               target_dtype);
+  // Integer and bool results have no gradient (as in PyTorch); floating ones do.
+  if (axon::is_floating_point(target_dtype) && autograd::should_record({this})) {
     record("ToCopyBackward0", out, {this}, {},
            [dtype = dtype(), device = device()](const BackwardContext& ctx) {
              return variable_list{ctx.grad().to(device, dtype)};
@@ -161,7 +196,7 @@ Tensor Tensor::detach() const {
                                              impl->strides(), impl->storage_offset()));
 }
 
-Tensor& Tensor::detach_() {
+const Tensor& Tensor::detach_() const {
   detail::check_defined(*this, "detach_");
   AXON_CHECK(!unsafeGetTensorImpl()->is_view() || !requires_grad(),
              "Can't detach views in-place. Use detach() instead.");
@@ -170,7 +205,13 @@ Tensor& Tensor::detach_() {
   return *this;
 }
 
-Tensor& Tensor::operator=(const Tensor& src) && { return copy_(src); }
-Tensor& Tensor::operator=(const Scalar& value) && { return fill_(value); }
+Tensor& Tensor::operator=(const Tensor& src) && {
+  copy_(src);
+  return *this;
+}
+Tensor& Tensor::operator=(const Scalar& value) && {
+  fill_(value);
+  return *this;
+}
 
 }  // namespace axon

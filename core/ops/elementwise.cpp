@@ -6,6 +6,7 @@
 #include "axon/autograd/grad_mode.h"
 #include "axon/functions.h"
 #include "core/autograd/record.h"
+#include "core/autograd/view_inplace.h"
 #include "core/elementwise_iter.h"
 #include "core/ops/elementwise_ops.h"
 #include "core/tensor_utils.h"
@@ -97,6 +98,16 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b) {
 namespace detail {
 namespace {
 
+// PyTorch refuses bool operands in subtraction (a mask minus something is almost always a bug).
+void check_sub_operands(bool a_is_bool, bool b_is_bool) {
+  AXON_CHECK(!(a_is_bool && b_is_bool),
+             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+             "or `logical_xor()` operator instead.");
+  AXON_CHECK(!(a_is_bool || b_is_bool),
+             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+
 void check_op_dtype(unsigned types, DType dtype, const char* name) {
   AXON_CHECK(kernels::type_in(types, dtype), "{}: not implemented for {} tensors", name, dtype);
 }
@@ -128,9 +139,7 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
   check_defined(b, name, "other");
   DType compute = result_type(a, b);
   if (op == BinaryOp::Div && !is_floating_point(compute)) compute = get_default_dtype();
-  AXON_CHECK(!(op == BinaryOp::Sub && compute == DType::Bool),
-             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-             "or `logical_xor()` operator instead.");
+  if (op == BinaryOp::Sub) check_sub_operands(a.dtype() == DType::Bool, b.dtype() == DType::Bool);
   check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
   DType out_dtype =
       kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
@@ -158,9 +167,7 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Scalar& b
   check_defined(a, name, "self");
   DType compute = result_type(a, b);
   if (op == BinaryOp::Div && !is_floating_point(compute)) compute = get_default_dtype();
-  AXON_CHECK(!(op == BinaryOp::Sub && compute == DType::Bool),
-             "Subtraction, the `-` operator, with a bool tensor is not supported. Use the `^` "
-             "or `logical_xor()` operator instead.");
+  if (op == BinaryOp::Sub) check_sub_operands(a.dtype() == DType::Bool, b.isBoolean());
   check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
   DType out_dtype =
       kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
@@ -182,7 +189,7 @@ void binary_op_into(BinaryOp op, const char* name, const Tensor& self, const Ite
   AXON_CHECK(can_cast(common, self.dtype()),
              "{}: result type {} can't be cast to the desired output type {}", name, common,
              self.dtype());
-  (void)other_dtype;
+  if (op == BinaryOp::Sub) check_sub_operands(self.dtype() == DType::Bool, other_dtype == DType::Bool);
   check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], self.dtype(), name);
   AXON_CHECK(!kernels::kBinaryOpReturnsBool[static_cast<int>(op)] || self.dtype() == DType::Bool,
              "{}: the result is bool but the output is {}", name, self.dtype());
@@ -246,13 +253,13 @@ void check_inplace_autograd(const Tensor& self, const char* name) {
              "a leaf Variable that requires grad is being used in an in-place operation ({}). "
              "Wrap the update in axon::NoGradGuard if it is not meant to be differentiated.",
              name);
-  AXON_CHECK(!self.unsafeGetTensorImpl()->is_view(),
-             "{}: in-place operations on a view are not supported while autograd records the "
-             "graph; use the out-of-place op, or clone() the view first",
-             name);
+  if (autograd::detail::is_recorded_view(self)) autograd::detail::check_view_inplace(self, name);
 }
 
-Tensor& inplace_result(Tensor& self, const Tensor& result, const char* name) {
+const Tensor& inplace_result(const Tensor& self, const Tensor& result, const char* name) {
+  if (autograd::detail::is_recorded_view(self)) {
+    return autograd::detail::inplace_view_result(self, result, name);
+  }
   AXON_CHECK(result.sizes() == self.sizes(),
              "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
              result.sizes());
@@ -288,15 +295,20 @@ void check_alpha(const Tensor& self, const Scalar& alpha, const char* name) {
              name);
 }
 
-// Runs `out_of_place` and makes `self` take its values and its history when autograd records,
-// or runs `kernel` (which writes into self) when it does not.
+// Runs `kernel` (which writes into self) when autograd does not record. When it does, runs
+// `out_of_place` on a clone of self's current value, so that whatever the op saves for backward
+// is not the memory about to be overwritten, and makes self take the result's values and
+// history.
 template <typename Kernel, typename OutOfPlace>
-Tensor& apply_inplace(Tensor& self, const char* name, bool record_graph, const Kernel& kernel,
-                      const OutOfPlace& out_of_place) {
+const Tensor& apply_inplace(const Tensor& self, const char* name, bool record_graph,
+                            const Kernel& kernel, const OutOfPlace& out_of_place) {
   detail::check_inplace(self, name);
   if (record_graph) {
     detail::check_inplace_autograd(self, name);
-    Tensor result = out_of_place();
+    Tensor value = autograd::detail::is_recorded_view(self)
+                       ? autograd::detail::current_view_value(self, name)
+                       : self;
+    Tensor result = out_of_place(value.clone());
     return detail::inplace_result(self, result, name);
   }
   kernel();
@@ -305,6 +317,16 @@ Tensor& apply_inplace(Tensor& self, const char* name, bool record_graph, const K
 }
 
 bool records(const Tensor& self, const Tensor& other) { return should_record({&self, &other}); }
+
+// The other operand of an in-place op as its out-of-place form must see it: when it shares
+// memory with self (x.mul_(x)), its value before the write.
+Tensor operand_for(const Tensor& other, const Tensor& self, const Tensor& self_value) {
+  if (other.is_same(self)) return self_value;
+  return other.storage() == self.storage() ? other.clone() : other;
+}
+const Scalar& operand_for(const Scalar& other, const Tensor& /*self*/, const Tensor& /*value*/) {
+  return other;
+}
 bool records(const Tensor& self) { return should_record({&self}); }
 
 }  // namespace
@@ -538,14 +560,14 @@ Tensor minimum(const Tensor& self, const Tensor& other) {
 
 // ---- in-place arithmetic --------------------------------------------------------------------
 
-Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) {
+const Tensor& Tensor::add_(const Tensor& other, const Scalar& alpha) const {
   check_alpha(*this, alpha, "add_");
   return apply_inplace(
       *this, "add_", records(*this, other),
       [&] { detail::binary_op_into(BinaryOp::Add, "add_", *this, other, {alpha.toDouble()}); },
-      [&] { return axon::add(*this, other, alpha); });
+      [&](const Tensor& in) { return axon::add(in, operand_for(other, *this, in), alpha); });
 }
-Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) {
+const Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) const {
   check_alpha(*this, alpha, "add_");
   return apply_inplace(
       *this, "add_", records(*this),
@@ -553,16 +575,16 @@ Tensor& Tensor::add_(const Scalar& other, const Scalar& alpha) {
         detail::binary_op_into(BinaryOp::Add, "add_", *this, IterInput(other, DType::Float64),
                                {alpha.toDouble()});
       },
-      [&] { return axon::add(*this, other, alpha); });
+      [&](const Tensor& in) { return axon::add(in, operand_for(other, *this, in), alpha); });
 }
-Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) {
+const Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha) const {
   check_alpha(*this, alpha, "sub_");
   return apply_inplace(
       *this, "sub_", records(*this, other),
       [&] { detail::binary_op_into(BinaryOp::Sub, "sub_", *this, other, {alpha.toDouble()}); },
-      [&] { return axon::sub(*this, other, alpha); });
+      [&](const Tensor& in) { return axon::sub(in, operand_for(other, *this, in), alpha); });
 }
-Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) {
+const Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) const {
   check_alpha(*this, alpha, "sub_");
   return apply_inplace(
       *this, "sub_", records(*this),
@@ -570,52 +592,52 @@ Tensor& Tensor::sub_(const Scalar& other, const Scalar& alpha) {
         detail::binary_op_into(BinaryOp::Sub, "sub_", *this, IterInput(other, DType::Float64),
                                {alpha.toDouble()});
       },
-      [&] { return axon::sub(*this, other, alpha); });
+      [&](const Tensor& in) { return axon::sub(in, operand_for(other, *this, in), alpha); });
 }
-Tensor& Tensor::mul_(const Tensor& other) {
+const Tensor& Tensor::mul_(const Tensor& other) const {
   return apply_inplace(
       *this, "mul_", records(*this, other),
       [&] { detail::binary_op_into(BinaryOp::Mul, "mul_", *this, other, {}); },
-      [&] { return axon::mul(*this, other); });
+      [&](const Tensor& in) { return axon::mul(in, operand_for(other, *this, in)); });
 }
-Tensor& Tensor::mul_(const Scalar& other) {
+const Tensor& Tensor::mul_(const Scalar& other) const {
   return apply_inplace(
       *this, "mul_", records(*this),
       [&] {
         detail::binary_op_into(BinaryOp::Mul, "mul_", *this, IterInput(other, DType::Float64),
                                {});
       },
-      [&] { return axon::mul(*this, other); });
+      [&](const Tensor& in) { return axon::mul(in, operand_for(other, *this, in)); });
 }
-Tensor& Tensor::div_(const Tensor& other) {
+const Tensor& Tensor::div_(const Tensor& other) const {
   return apply_inplace(
       *this, "div_", records(*this, other),
       [&] { detail::binary_op_into(BinaryOp::Div, "div_", *this, other, {}); },
-      [&] { return axon::div(*this, other); });
+      [&](const Tensor& in) { return axon::div(in, operand_for(other, *this, in)); });
 }
-Tensor& Tensor::div_(const Scalar& other) {
+const Tensor& Tensor::div_(const Scalar& other) const {
   return apply_inplace(
       *this, "div_", records(*this),
       [&] {
         detail::binary_op_into(BinaryOp::Div, "div_", *this, IterInput(other, DType::Float64),
                                {});
       },
-      [&] { return axon::div(*this, other); });
+      [&](const Tensor& in) { return axon::div(in, operand_for(other, *this, in)); });
 }
-Tensor& Tensor::pow_(const Tensor& exponent) {
+const Tensor& Tensor::pow_(const Tensor& exponent) const {
   return apply_inplace(
       *this, "pow_", records(*this, exponent),
       [&] { detail::binary_op_into(BinaryOp::Pow, "pow_", *this, exponent, {}); },
-      [&] { return axon::pow(*this, exponent); });
+      [&](const Tensor& in) { return axon::pow(in, operand_for(exponent, *this, in)); });
 }
-Tensor& Tensor::pow_(const Scalar& exponent) {
+const Tensor& Tensor::pow_(const Scalar& exponent) const {
   return apply_inplace(
       *this, "pow_", records(*this),
       [&] {
         detail::binary_op_into(BinaryOp::Pow, "pow_", *this, IterInput(exponent, DType::Float64),
                                {});
       },
-      [&] { return axon::pow(*this, exponent); });
+      [&](const Tensor& in) { return axon::pow(in, operand_for(exponent, *this, in)); });
 }
 
 // ---- unary ----------------------------------------------------------------------------------
@@ -806,42 +828,67 @@ Tensor clamp_max(const Tensor& self, const Scalar& max) {
       {hi});
 }
 
+namespace {
+// An in-place clamp cannot put a fractional bound into an integer tensor.
+void check_inplace_bound(const Tensor& self, const std::optional<Scalar>& bound,
+                         const char* name) {
+  AXON_CHECK(self.is_floating_point() || !bound || !bound->isFloatingPoint(),
+             "{}: result type {} can't be cast to the desired output type {}", name,
+             get_default_dtype(), self.dtype());
+}
+}  // namespace
+
 // In-place unary ops: the kernel when nothing is recorded, else the out-of-place op.
 #define AXON_UNARY_INPLACE(method, name, fn, op, params)                                     \
-  Tensor& Tensor::method {                                                                 \
+  const Tensor& Tensor::method const {                                                                 \
     return apply_inplace(                                                                  \
         *this, name, records(*this),                                                       \
-        [&] { detail::unary_op_into(op, name, *this, params); }, [&] { return fn; });      \
+        [&] { detail::unary_op_into(op, name, *this, params); },                            \
+        [&](const Tensor& in) { return fn; });      \
   }
-AXON_UNARY_INPLACE(neg_(), "neg_", axon::neg(*this), UnaryOp::Neg, {})
-AXON_UNARY_INPLACE(exp_(), "exp_", axon::exp(*this), UnaryOp::Exp, {})
-AXON_UNARY_INPLACE(log_(), "log_", axon::log(*this), UnaryOp::Log, {})
-AXON_UNARY_INPLACE(sqrt_(), "sqrt_", axon::sqrt(*this), UnaryOp::Sqrt, {})
-AXON_UNARY_INPLACE(rsqrt_(), "rsqrt_", axon::rsqrt(*this), UnaryOp::Rsqrt, {})
-AXON_UNARY_INPLACE(abs_(), "abs_", axon::abs(*this), UnaryOp::Abs, {})
-AXON_UNARY_INPLACE(sign_(), "sign_", axon::sign(*this), UnaryOp::Sign, {})
-AXON_UNARY_INPLACE(sin_(), "sin_", axon::sin(*this), UnaryOp::Sin, {})
-AXON_UNARY_INPLACE(cos_(), "cos_", axon::cos(*this), UnaryOp::Cos, {})
-AXON_UNARY_INPLACE(tanh_(), "tanh_", axon::tanh(*this), UnaryOp::Tanh, {})
-AXON_UNARY_INPLACE(sigmoid_(), "sigmoid_", axon::sigmoid(*this), UnaryOp::Sigmoid, {})
-AXON_UNARY_INPLACE(relu_(), "relu_", axon::relu(*this), UnaryOp::Relu, {})
-AXON_UNARY_INPLACE(clamp_min_(const Scalar& min), "clamp_min_", axon::clamp_min(*this, min),
-                   UnaryOp::ClampMin, OpParams{min.toDouble()})
-AXON_UNARY_INPLACE(clamp_max_(const Scalar& max), "clamp_max_", axon::clamp_max(*this, max),
-                   UnaryOp::ClampMax, OpParams{max.toDouble()})
+AXON_UNARY_INPLACE(neg_(), "neg_", axon::neg(in), UnaryOp::Neg, {})
+AXON_UNARY_INPLACE(exp_(), "exp_", axon::exp(in), UnaryOp::Exp, {})
+AXON_UNARY_INPLACE(log_(), "log_", axon::log(in), UnaryOp::Log, {})
+AXON_UNARY_INPLACE(sqrt_(), "sqrt_", axon::sqrt(in), UnaryOp::Sqrt, {})
+AXON_UNARY_INPLACE(rsqrt_(), "rsqrt_", axon::rsqrt(in), UnaryOp::Rsqrt, {})
+AXON_UNARY_INPLACE(abs_(), "abs_", axon::abs(in), UnaryOp::Abs, {})
+AXON_UNARY_INPLACE(sign_(), "sign_", axon::sign(in), UnaryOp::Sign, {})
+AXON_UNARY_INPLACE(sin_(), "sin_", axon::sin(in), UnaryOp::Sin, {})
+AXON_UNARY_INPLACE(cos_(), "cos_", axon::cos(in), UnaryOp::Cos, {})
+AXON_UNARY_INPLACE(tanh_(), "tanh_", axon::tanh(in), UnaryOp::Tanh, {})
+AXON_UNARY_INPLACE(sigmoid_(), "sigmoid_", axon::sigmoid(in), UnaryOp::Sigmoid, {})
+AXON_UNARY_INPLACE(relu_(), "relu_", axon::relu(in), UnaryOp::Relu, {})
 #undef AXON_UNARY_INPLACE
 
-Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
+const Tensor& Tensor::clamp_min_(const Scalar& min) const {
+  check_inplace_bound(*this, min, "clamp_min_");
+  return apply_inplace(
+      *this, "clamp_min_", records(*this),
+      [&] { detail::unary_op_into(UnaryOp::ClampMin, "clamp_min_", *this, {min.toDouble()}); },
+      [&](const Tensor& in) { return axon::clamp_min(in, min); });
+}
+
+const Tensor& Tensor::clamp_max_(const Scalar& max) const {
+  check_inplace_bound(*this, max, "clamp_max_");
+  return apply_inplace(
+      *this, "clamp_max_", records(*this),
+      [&] { detail::unary_op_into(UnaryOp::ClampMax, "clamp_max_", *this, {max.toDouble()}); },
+      [&](const Tensor& in) { return axon::clamp_max(in, max); });
+}
+
+const Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
   AXON_CHECK(min || max, "clamp_: at least one of 'min' or 'max' must not be None");
   if (!max) return clamp_min_(*min);
   if (!min) return clamp_max_(*max);
+  check_inplace_bound(*this, min, "clamp_");
+  check_inplace_bound(*this, max, "clamp_");
   return apply_inplace(
       *this, "clamp_", records(*this),
       [&] {
         detail::unary_op_into(UnaryOp::Clamp, "clamp_", *this,
                               {min->toDouble(), max->toDouble()});
       },
-      [&] { return axon::clamp(*this, min, max); });
+      [&](const Tensor& in) { return axon::clamp(in, min, max); });
 }
 
 // ---- where and masked_fill ------------------------------------------------------------------
@@ -892,9 +939,7 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) 
   detail::check_defined(mask, "masked_fill", "mask");
   AXON_CHECK(mask.dtype() == DType::Bool,
              "masked_fill: expected a bool mask, but got a {} tensor", mask.dtype());
-  AXON_CHECK(broadcast_shapes(self.sizes(), mask.sizes()).ref() == self.sizes(),
-             "masked_fill: the mask of shape {} is not broadcastable to the tensor's shape {}",
-             mask.sizes(), self.sizes());
+  broadcast_shapes(self.sizes(), mask.sizes());  // says which sizes disagree, self first
   Tensor fill = full({}, value, TensorOptions().dtype(self.dtype()).device(self.device()));
   Tensor out;
   {
@@ -909,7 +954,11 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) 
   return out;
 }
 
-Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+const Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) const {
+  detail::check_defined(mask, "masked_fill_", "mask");
+  AXON_CHECK(broadcast_shapes(sizes(), mask.sizes()).ref() == sizes(),
+             "masked_fill_: the mask of shape {} is not broadcastable to the tensor's shape {}",
+             mask.sizes(), sizes());
   return apply_inplace(
       *this, "masked_fill_", records(*this),
       [&] {
@@ -917,7 +966,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
         NoGradGuard no_grad;
         copy_(result);
       },
-      [&] { return axon::masked_fill(*this, mask, value); });
+      [&](const Tensor& in) { return axon::masked_fill(in, mask, value); });
 }
 
 // ---- comparisons and logic ------------------------------------------------------------------

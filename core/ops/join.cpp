@@ -132,6 +132,51 @@ Tensor stack(TensorList tensors, int64_t dim) {
   return out;
 }
 
+namespace {
+
+// Cuts `self` along `d` into pieces of `lengths` (views). While autograd records, one node
+// (PyTorch's SplitBackward0, SplitWithSizesBackward0 or UnbindBackward0) stands for all the
+// pieces; its backward joins their gradients, zeros for pieces that received none.
+std::vector<Tensor> split_pieces(const Tensor& self, int64_t d, const std::vector<int64_t>& lengths,
+                                 bool squeeze, const char* node_name) {
+  std::vector<Tensor> pieces;
+  {
+    NoGradGuard no_grad;
+    int64_t start = 0;
+    for (int64_t length : lengths) {
+      pieces.push_back(squeeze ? self.select(d, start) : self.narrow(d, start, length));
+      start += length;
+    }
+  }
+  if (autograd::should_record({&self}) && !pieces.empty()) {
+    std::vector<const Tensor*> outputs;
+    for (Tensor& p : pieces) outputs.push_back(&p);
+    record(node_name, ArrayRef<const Tensor*>(outputs), {&self}, {},
+           [d, lengths, squeeze, sizes = DimVector(self.sizes())](const BackwardContext& ctx) {
+             const variable_list& grads = ctx.grads();
+             TensorOptions options;
+             for (const Tensor& g : grads) {
+               if (g.defined()) options = g.options();
+             }
+             variable_list parts;
+             for (size_t i = 0; i < lengths.size(); ++i) {
+               Tensor g = i < grads.size() ? grads[i] : Tensor();
+               if (!g.defined()) {
+                 DimVector shape = sizes;
+                 shape[d] = lengths[i];
+                 parts.push_back(zeros(shape, options));
+               } else {
+                 parts.push_back(squeeze ? g.unsqueeze(d) : g);
+               }
+             }
+             return variable_list{cat(parts, d)};
+           });
+  }
+  return pieces;
+}
+
+}  // namespace
+
 std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   detail::check_defined(self, "split");
   AXON_CHECK(self.dim() > 0, "split expects at least a 1-dimensional tensor");
@@ -139,15 +184,12 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   int64_t size = self.size(d);
   AXON_CHECK(split_size > 0 || (split_size == 0 && size == 0),
              "split expects split_size be non-negative, but got split_size={}", split_size);
-  std::vector<Tensor> out;
-  if (size == 0) {
-    out.push_back(self.narrow(d, 0, 0));
-    return out;
-  }
+  std::vector<int64_t> lengths;
   for (int64_t start = 0; start < size; start += split_size) {
-    out.push_back(self.narrow(d, start, std::min(split_size, size - start)));
+    lengths.push_back(std::min(split_size, size - start));
   }
-  return out;
+  if (size == 0) lengths.push_back(0);
+  return split_pieces(self, d, lengths, false, "SplitBackward0");
 }
 
 std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t dim) {
@@ -164,13 +206,7 @@ std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t d
              "split_with_sizes expects split_sizes to sum exactly to {} (input tensor's size at "
              "dimension {}), but got split_sizes={}",
              self.size(d), d, split_sizes);
-  std::vector<Tensor> out;
-  int64_t start = 0;
-  for (int64_t s : split_sizes) {
-    out.push_back(self.narrow(d, start, s));
-    start += s;
-  }
-  return out;
+  return split_pieces(self, d, split_sizes.vec(), false, "SplitWithSizesBackward0");
 }
 
 std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
@@ -179,22 +215,19 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   AXON_CHECK(chunks > 0, "chunk expects `chunks` to be greater than 0, got: {}", chunks);
   int64_t d = detail::wrap_dim(dim, self.dim(), "chunk");
   int64_t size = self.size(d);
-  int64_t split_size = (size + chunks - 1) / chunks;
-  if (split_size == 0 && size == 0) {
-    std::vector<Tensor> out;
-    for (int64_t i = 0; i < chunks; ++i) out.push_back(self.narrow(d, 0, 0));
-    return out;
+  if (size == 0) {
+    return split_pieces(self, d, std::vector<int64_t>(static_cast<size_t>(chunks), 0), false,
+                        "SplitBackward0");
   }
-  return split(self, split_size, d);
+  return split(self, (size + chunks - 1) / chunks, d);
 }
 
 std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
   detail::check_defined(self, "unbind");
   AXON_CHECK(self.dim() > 0, "Dimension specified as {} but tensor has no dimensions", dim);
   int64_t d = detail::wrap_dim(dim, self.dim(), "unbind");
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < self.size(d); ++i) out.push_back(self.select(d, i));
-  return out;
+  return split_pieces(self, d, std::vector<int64_t>(static_cast<size_t>(self.size(d)), 1), true,
+                      "UnbindBackward0");
 }
 
 }  // namespace axon

@@ -157,7 +157,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor rhs = db == 1 ? b.unsqueeze(1) : b;
     DimVector out_shape(a.sizes());
     out_shape.back() = rhs.size(1);
-    Tensor out = a.reshape({-1, a.size(-1)}).mm(rhs).view(out_shape);
+    const int64_t rows = product(a.sizes().slice(0, static_cast<size_t>(da - 1)));
+    Tensor out = a.reshape({rows, a.size(-1)}).mm(rhs).view(out_shape);
     return db == 1 ? out.squeeze(-1) : out;
   }
   // General case: broadcast the batch dims, then one batched GEMM.

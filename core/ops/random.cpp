@@ -48,7 +48,7 @@ namespace {
 
 // Runs `fill` on a contiguous tensor; a non-contiguous one is filled through a temporary.
 template <typename Fill>
-Tensor& fill_random(Tensor& self, const char* name, const Fill& fill) {
+const Tensor& fill_random(const Tensor& self, const char* name, const Fill& fill) {
   detail::check_inplace(self, name);
   if (autograd::should_record({&self})) detail::check_inplace_autograd(self, name);
   Generator& gen = default_generator();
@@ -74,7 +74,7 @@ void check_floating(const Tensor& self, const char* name) {
 
 }  // namespace
 
-Tensor& uniform_(Tensor& self, double from, double to) {
+const Tensor& uniform_(const Tensor& self, double from, double to) {
   detail::check_defined(self, "uniform_");
   check_floating(self, "uniform_");
   AXON_CHECK(from <= to, "uniform_: expects to return a [from, to) range, but found from={} > "
@@ -84,7 +84,7 @@ Tensor& uniform_(Tensor& self, double from, double to) {
   });
 }
 
-Tensor& normal_(Tensor& self, double mean, double std) {
+const Tensor& normal_(const Tensor& self, double mean, double std) {
   detail::check_defined(self, "normal_");
   check_floating(self, "normal_");
   AXON_CHECK(std >= 0, "normal_: expects std >= 0.0, but found std {}", std);

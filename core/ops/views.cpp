@@ -175,8 +175,8 @@ Tensor unsqueeze(const Tensor& self, int64_t dim) {
                         "UnsqueezeBackward0");
 }
 
-Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
-  detail::check_defined(self, "transpose");
+namespace {
+Tensor transpose_impl(const Tensor& self, int64_t dim0, int64_t dim1, const char* node_name) {
   int64_t a = wrap_dim(dim0, self.dim(), "transpose");
   int64_t b = wrap_dim(dim1, self.dim(), "transpose");
   DimVector sizes(self.sizes()), strides(self.strides());
@@ -186,19 +186,24 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
   }
   Tensor out = make_view(self, sizes, strides, self.storage_offset());
   if (records(self)) {
-    record("TransposeBackward0", out, {&self}, {}, [a, b](const BackwardContext& ctx) {
+    record(node_name, out, {&self}, {}, [a, b](const BackwardContext& ctx) {
       return variable_list{ctx.grad().transpose(a, b)};
     });
   }
   return out;
+}
+}  // namespace
+
+Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
+  detail::check_defined(self, "transpose");
+  return transpose_impl(self, dim0, dim1, "TransposeBackward0");
 }
 
 Tensor t(const Tensor& self) {
   detail::check_defined(self, "t");
   AXON_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is {}D",
              self.dim());
-  if (self.dim() < 2) return transpose(self, 0, 0);
-  return transpose(self, 0, 1);
+  return transpose_impl(self, 0, self.dim() < 2 ? 0 : 1, "TBackward0");
 }
 
 Tensor permute(const Tensor& self, IntArrayRef dims) {

@@ -25,10 +25,17 @@ class TensorData {
   template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
   TensorData(T value) : scalar_(Scalar(value)), is_scalar_(true) {}
   TensorData(std::initializer_list<TensorData> list);
+  // A vector keeps its element type, as in LibTorch: std::vector<double> gives float64.
   template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
   TensorData(const std::vector<T>& values) {
     for (const T& v : values) list_.emplace_back(v);
     infer();
+    vector_dtype_ = std::is_same_v<T, bool>             ? DType::Bool
+                    : std::is_same_v<T, float>           ? DType::Float32
+                    : std::is_floating_point_v<T>        ? DType::Float64
+                    : std::is_same_v<T, unsigned char>   ? DType::UInt8
+                                                         : DType::Int64;
+    dtype_ = *vector_dtype_;
   }
   // NOLINTEND(google-explicit-constructor)
 
@@ -45,6 +52,7 @@ class TensorData {
   std::vector<TensorData> list_;
   DimVector sizes_;
   DType dtype_ = DType::Int64;
+  std::optional<DType> vector_dtype_;
 };
 
 Tensor tensor(const TensorData& data, const TensorOptions& options = {});
@@ -91,8 +99,8 @@ Tensor randint_like(const Tensor& other, int64_t low, int64_t high,
                     const TensorOptions& options = {});
 
 // In-place random fills (used by initialisers); they draw from the default generator.
-Tensor& uniform_(Tensor& self, double from = 0, double to = 1);
-Tensor& normal_(Tensor& self, double mean = 0, double std = 1);
+const Tensor& uniform_(const Tensor& self, double from = 0, double to = 1);
+const Tensor& normal_(const Tensor& self, double mean = 0, double std = 1);
 
 // ---------------------------------------------------------------------------------------------
 // Views, joins and splits

@@ -42,6 +42,8 @@ class Tensor {
   Tensor& operator=(const Tensor&) & = default;
   Tensor& operator=(Tensor&&) & noexcept = default;
   // Assigning to a temporary view writes its elements: t[0] = 5; t.index({0}) = other;
+  // In-place methods are const, as in LibTorch: a Tensor is a handle and const applies to the
+  // handle, so `x.grad().zero_()` works on the const reference grad() returns.
   Tensor& operator=(const Tensor& src) &&;
   Tensor& operator=(const Scalar& value) &&;
 
@@ -90,8 +92,8 @@ class Tensor {
 
   // --- autograd ---
   bool requires_grad() const;
-  Tensor& requires_grad_(bool requires_grad = true);
-  Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
+  const Tensor& requires_grad_(bool requires_grad = true) const;
+  const Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
   // The accumulated gradient (undefined until a backward pass reaches this leaf).
   const Tensor& grad() const;
   Tensor& mutable_grad() const;
@@ -106,7 +108,7 @@ class Tensor {
                 bool create_graph = false,
                 std::optional<std::vector<Tensor>> inputs = std::nullopt) const;
   Tensor detach() const;
-  Tensor& detach_();
+  const Tensor& detach_() const;
 
   // --- views (share storage with this tensor) ---
   Tensor view(IntArrayRef size) const;
@@ -129,10 +131,10 @@ class Tensor {
   Tensor operator[](int64_t index) const { return select(0, index); }
   Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value);
+  const Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const;
+  const Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
   std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
@@ -147,9 +149,9 @@ class Tensor {
   Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
   Tensor cpu() const { return to(TensorOptions(kCPU)); }
   Tensor cuda() const { return to(TensorOptions(kCUDA)); }
-  Tensor& copy_(const Tensor& src, bool non_blocking = false);
-  Tensor& fill_(const Scalar& value);
-  Tensor& zero_();
+  const Tensor& copy_(const Tensor& src, bool non_blocking = false) const;
+  const Tensor& fill_(const Scalar& value) const;
+  const Tensor& zero_() const;
 
   // --- elementwise ---
   Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
@@ -164,16 +166,16 @@ class Tensor {
   Tensor pow(const Scalar& exponent) const;
   Tensor maximum(const Tensor& other) const;
   Tensor minimum(const Tensor& other) const;
-  Tensor& add_(const Tensor& other, const Scalar& alpha = 1);
-  Tensor& add_(const Scalar& other, const Scalar& alpha = 1);
-  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1);
-  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1);
-  Tensor& mul_(const Tensor& other);
-  Tensor& mul_(const Scalar& other);
-  Tensor& div_(const Tensor& other);
-  Tensor& div_(const Scalar& other);
-  Tensor& pow_(const Tensor& exponent);
-  Tensor& pow_(const Scalar& exponent);
+  const Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
+  const Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  const Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
+  const Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
+  const Tensor& mul_(const Tensor& other) const;
+  const Tensor& mul_(const Scalar& other) const;
+  const Tensor& div_(const Tensor& other) const;
+  const Tensor& div_(const Scalar& other) const;
+  const Tensor& pow_(const Tensor& exponent) const;
+  const Tensor& pow_(const Scalar& exponent) const;
 
   Tensor neg() const;
   Tensor exp() const;
@@ -192,29 +194,29 @@ class Tensor {
   Tensor isnan() const;
   Tensor isinf() const;
   Tensor isfinite() const;
-  Tensor& neg_();
-  Tensor& exp_();
-  Tensor& log_();
-  Tensor& sqrt_();
-  Tensor& rsqrt_();
-  Tensor& abs_();
-  Tensor& sign_();
-  Tensor& sin_();
-  Tensor& cos_();
-  Tensor& tanh_();
-  Tensor& sigmoid_();
-  Tensor& relu_();
+  const Tensor& neg_() const;
+  const Tensor& exp_() const;
+  const Tensor& log_() const;
+  const Tensor& sqrt_() const;
+  const Tensor& rsqrt_() const;
+  const Tensor& abs_() const;
+  const Tensor& sign_() const;
+  const Tensor& sin_() const;
+  const Tensor& cos_() const;
+  const Tensor& tanh_() const;
+  const Tensor& sigmoid_() const;
+  const Tensor& relu_() const;
 
   Tensor clamp(const std::optional<Scalar>& min = std::nullopt,
                const std::optional<Scalar>& max = std::nullopt) const;
   Tensor clamp_min(const Scalar& min) const;
   Tensor clamp_max(const Scalar& max) const;
-  Tensor& clamp_(const std::optional<Scalar>& min = std::nullopt,
-                 const std::optional<Scalar>& max = std::nullopt);
-  Tensor& clamp_min_(const Scalar& min);
-  Tensor& clamp_max_(const Scalar& max);
+  const Tensor& clamp_(const std::optional<Scalar>& min = std::nullopt,
+                 const std::optional<Scalar>& max = std::nullopt) const;
+  const Tensor& clamp_min_(const Scalar& min) const;
+  const Tensor& clamp_max_(const Scalar& max) const;
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
-  Tensor& masked_fill_(const Tensor& mask, const Scalar& value);
+  const Tensor& masked_fill_(const Tensor& mask, const Scalar& value) const;
 
   Tensor eq(const Tensor& other) const;
   Tensor eq(const Scalar& other) const;
@@ -270,14 +272,38 @@ class Tensor {
 
   // --- operators ---
   Tensor operator-() const { return neg(); }
-  Tensor& operator+=(const Tensor& other) { return add_(other); }
-  Tensor& operator+=(const Scalar& other) { return add_(other); }
-  Tensor& operator-=(const Tensor& other) { return sub_(other); }
-  Tensor& operator-=(const Scalar& other) { return sub_(other); }
-  Tensor& operator*=(const Tensor& other) { return mul_(other); }
-  Tensor& operator*=(const Scalar& other) { return mul_(other); }
-  Tensor& operator/=(const Tensor& other) { return div_(other); }
-  Tensor& operator/=(const Scalar& other) { return div_(other); }
+  Tensor& operator+=(const Tensor& other) {
+    add_(other);
+    return *this;
+  }
+  Tensor& operator+=(const Scalar& other) {
+    add_(other);
+    return *this;
+  }
+  Tensor& operator-=(const Tensor& other) {
+    sub_(other);
+    return *this;
+  }
+  Tensor& operator-=(const Scalar& other) {
+    sub_(other);
+    return *this;
+  }
+  Tensor& operator*=(const Tensor& other) {
+    mul_(other);
+    return *this;
+  }
+  Tensor& operator*=(const Scalar& other) {
+    mul_(other);
+    return *this;
+  }
+  Tensor& operator/=(const Tensor& other) {
+    div_(other);
+    return *this;
+  }
+  Tensor& operator/=(const Scalar& other) {
+    div_(other);
+    return *this;
+  }
 
  private:
   std::shared_ptr<TensorImpl> impl_;

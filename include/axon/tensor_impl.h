@@ -40,6 +40,19 @@ class TensorImpl {
   // True when this tensor was made by a view op (it shares storage with another tensor).
   bool is_view() const { return is_view_; }
   void set_is_view(bool v) { is_view_ = v; }
+  // The tensor a view was made from (the root of a chain of views), for in-place ops on views
+  // under autograd (Note [In-place on views] in core/autograd/view_inplace.cpp).
+  const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
+  void set_view_base(std::shared_ptr<TensorImpl> base) {
+    seen_base_history_ = base ? base->history_version_ : 0;
+    view_base_ = std::move(base);
+  }
+  // Bumped when an in-place op on one of this base's views rewrites the base's history; a view
+  // that saw an older value rebuilds its grad_fn from the base.
+  uint32_t history_version() const { return history_version_; }
+  void bump_history_version() { ++history_version_; }
+  uint32_t seen_base_history() const { return seen_base_history_; }
+  void set_seen_base_history(uint32_t v) { seen_base_history_ = v; }
 
   // --- autograd metadata ---
   bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr; }
@@ -66,6 +79,10 @@ class TensorImpl {
   DType dtype_;
   bool is_contiguous_ = true;
   bool is_view_ = false;
+
+  std::shared_ptr<TensorImpl> view_base_;
+  uint32_t history_version_ = 0;
+  uint32_t seen_base_history_ = 0;
 
   bool requires_grad_ = false;  // set on leaves; non-leaves require grad through grad_fn_
   bool retains_grad_ = false;

@@ -2,7 +2,7 @@
 #include "kernels/common/reduce.h"
 
 #include <limits>
-#include <vector>
+#include <memory>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/common/math.h"
@@ -60,7 +60,8 @@ void reduce_rows(const T* in, T* out, const ReduceShape& s) {
     if (s.outer == 1 && s.size > 2 * kChunk) {
       // One long row: partial results per fixed-size chunk, combined in order.
       const int64_t chunks = (s.size + kChunk - 1) / kChunk;
-      std::vector<Acc<T>> partial(static_cast<size_t>(chunks));
+      // A plain array: std::vector<bool> packs bits, and threads would race on shared words.
+      std::unique_ptr<Acc<T>[]> partial(new Acc<T>[static_cast<size_t>(chunks)]);
       parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t c = b; c < e; ++c) {
           Acc<T> acc = Op::identity();
@@ -70,7 +71,7 @@ void reduce_rows(const T* in, T* out, const ReduceShape& s) {
         }
       });
       Acc<T> acc = Op::identity();
-      for (Acc<T> p : partial) acc = Op::combine(acc, p);
+      for (int64_t c = 0; c < chunks; ++c) acc = Op::combine(acc, partial[c]);
       out[0] = static_cast<T>(acc);
       return;
     }
@@ -89,9 +90,9 @@ void reduce_rows(const T* in, T* out, const ReduceShape& s) {
   const int64_t work_per_outer = s.size * s.inner;
   parallel_for(0, s.outer, std::max<int64_t>(1, kChunk / std::max<int64_t>(work_per_outer, 1)),
                [&](int64_t b, int64_t e) {
-                 std::vector<Acc<T>> acc(static_cast<size_t>(s.inner));
+                 std::unique_ptr<Acc<T>[]> acc(new Acc<T>[static_cast<size_t>(s.inner)]);
                  for (int64_t o = b; o < e; ++o) {
-                   std::fill(acc.begin(), acc.end(), Op::identity());
+                   std::fill(acc.get(), acc.get() + s.inner, Op::identity());
                    const T* block = in + o * work_per_outer;
                    for (int64_t j = 0; j < s.size; ++j) {
                      const T* row = block + j * s.inner;

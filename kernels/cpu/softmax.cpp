@@ -18,8 +18,7 @@ void softmax_row(const T* in, T* out, int64_t size, int64_t stride, bool log) {
     T x = in[j * stride];
     if (x > max || kernels::is_nan(x)) max = x;
   }
-  // An infinite max would give inf - inf; shift by 0 instead.
-  if (!std::isfinite(max)) max = kernels::is_nan(max) ? max : T(0);
+  // As PyTorch: a row holding +inf gives NaN (inf - inf), and so does a row of -inf.
   double sum = 0;
   for (int64_t j = 0; j < size; ++j) {
     T e = kernels::ax_exp(in[j * stride] - max);

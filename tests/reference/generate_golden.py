@@ -169,6 +169,9 @@ OPS = {
     "clone": lambda x, a: x[0].clone(),
     "to_dtype": lambda x, a: x[0].to(DT[a["dtype"]]),
     # compositions: an input used twice, and a small network with a loss
+    "transposed_add": lambda x, a: x[0].t() + x[1],
+    "strided_mul": lambda x, a: x[0][:, ::2] * x[1],
+    "permuted_sum_dim": lambda x, a: torch.sum(x[0].permute(2, 0, 1), a["dim"], a["keepdim"]),
     "reuse": lambda x, a: x[0] * torch.exp(x[0]) + torch.sin(x[0]),
     "mlp_log_softmax": lambda x, a: torch.log_softmax(
         torch.matmul(torch.relu(torch.matmul(x[0], x[1]) + x[2]), x[3]), 1),
@@ -181,6 +184,8 @@ gen = torch.Generator().manual_seed(20240601)
 def make_input(shape, kind, dtype):
     """A fixed random input; `kind` keeps it inside the op's domain and away from kinks."""
     shape = tuple(shape)
+    if isinstance(kind, list):  # explicit values (ties, zeros, boundaries, non-finite)
+        return torch.tensor(kind, dtype=torch.float64).reshape(shape).to(DT[dtype])
     if kind == "normal":
         t = torch.randn(shape, generator=gen, dtype=torch.float64)
     elif kind == "positive":  # log, sqrt, pow base: in [0.5, 2)
@@ -209,10 +214,11 @@ def make_input(shape, kind, dtype):
 CASES = []
 
 
-def case(op, inputs, args=None, dtype="float64"):
-    """inputs: list of (shape, kind) or (shape, kind, dtype)."""
+def case(op, inputs, args=None, dtype="float64", grad=True):
+    """inputs: list of (shape, kind) or (shape, kind, dtype); kind may be a list of values.
+    grad=False checks the forward only (non-finite results)."""
     CASES.append((op, args or {}, [(s, k, (rest[0] if rest else dtype)) for s, k, *rest in inputs],
-                  dtype))
+                  dtype, grad))
 
 
 N = "normal"
@@ -360,6 +366,86 @@ MLP = [((4, 3), N), ((3, 5), N), ((5,), N), ((5, 2), N)]
 case("mlp_log_softmax", MLP)
 case("softmax_cross_entropy", [((4, 5), N), ((4, 5), "onehot")])
 
+# Edge cases: ties, zeros, clamp boundaries, large values, non-finite inputs, empty tensors,
+# non-contiguous inputs. These pin PyTorch's conventions (how ties share a gradient, the
+# masked 0 * log(0) terms, which index wins), not just its arithmetic.
+TIES_A = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+TIES_B = [1.0, 0.0, 3.0, 7.0, 5.0, 0.0]
+case("maximum", [((2, 3), TIES_A), ((2, 3), TIES_B)])
+case("minimum", [((2, 3), TIES_A), ((2, 3), TIES_B)])
+TIES = [1.0, 3.0, 3.0, 0.0, 3.0, 2.0, -1.0, -1.0, 0.5, -1.0, 2.0, 2.0]
+case("max", [((2, 2, 3), TIES)])
+case("min", [((2, 2, 3), TIES)])
+for dim in [1, 2]:
+    case("max_dim", [((2, 2, 3), TIES)], {"dim": dim, "keepdim": False})
+    case("min_dim", [((2, 2, 3), TIES)], {"dim": dim, "keepdim": True})
+case("amax", [((2, 2, 3), TIES)], {"dim": [0, 2], "keepdim": False})
+case("amax", [((2, 2, 3), TIES)], {"dim": [-1], "keepdim": True})
+case("amin", [((2, 2, 3), TIES)], {"dim": [1, 2], "keepdim": False})
+case("argmax", [((2, 2, 3), TIES)], {"dim": 2, "keepdim": False})
+case("argmax", [((2, 2, 3), TIES)], {"dim": None, "keepdim": False})
+case("argmin", [((2, 2, 3), TIES)], {"dim": 1, "keepdim": False})
+BOUNDARY = [-0.5, 0.6, 0.0, -1.0, 1.0, 0.3]
+case("clamp", [((2, 3), BOUNDARY)], {"min": -0.5, "max": 0.6})
+case("clamp_min", [((2, 3), BOUNDARY)], {"min": 0.0})
+case("clamp_max", [((2, 3), BOUNDARY)], {"max": 0.6})
+AT_ZERO = [-1.0, 0.0, 2.0, 0.0, -0.5, 3.0]
+for op in ["relu", "abs", "sign"]:
+    case(op, [((2, 3), AT_ZERO)])
+case("prod", [((2, 3), [2.0, 0.0, 3.0, 1.5, -2.0, 0.5])])
+case("prod_dim", [((2, 3), [2.0, 0.0, 3.0, 1.5, -2.0, 0.5])], {"dim": 1, "keepdim": False})
+case("prod", [((2, 3), [0.0, 2.0, 0.0, 1.0, 0.0, 3.0])])
+case("prod_dim", [((2, 3), [0.0, 2.0, 0.0, 1.0, 0.0, 3.0])], {"dim": 1, "keepdim": True})
+case("prod_dim", [((2, 3), [0.0, 2.0, 0.0, 1.0, 0.0, 3.0])], {"dim": 0, "keepdim": False})
+case("pow", [((2, 2), [0.0, 0.5, 0.0, 2.0]), ((2, 2), [2.0, 1.5, 3.0, 0.0])])
+for e in [2, 3, 0, 0.0]:
+    case("pow_scalar", [((3,), [0.0, 1.5, -2.0])], {"exponent": e})
+case("scalar_pow", [((3,), [0.0, 1.5, 2.0])], {"self": 0.0})
+case("scalar_pow", [((3,), [0.0, 1.5, -2.0])], {"self": 1.0})
+LARGE = [1000.0, 1000.5, 999.0, -1000.0, -1001.0, -999.5]
+case("logsumexp", [((2, 3), LARGE)], {"dim": [1], "keepdim": False})
+case("logsumexp", [((2, 3), LARGE)], {"dim": [0, 1], "keepdim": True})
+case("softmax", [((2, 3), LARGE)], {"dim": 1})
+case("log_softmax", [((2, 3), LARGE)], {"dim": 1})
+SATURATE = [-800.0, -30.0, 0.0, 30.0, 800.0, -0.25]
+case("sigmoid", [((2, 3), SATURATE)])
+case("tanh", [((2, 3), SATURATE)])
+case("sigmoid", [((2, 3), SATURATE)], dtype="float32")
+case("log_softmax", [((2, 3), LARGE)], {"dim": 1}, dtype="float32")
+NAN = float("nan")
+INF = float("inf")
+WITH_NAN = [1.0, NAN, 2.0, -1.0, 0.5, -3.0]
+for op, args in [("max", {}), ("min", {}), ("max_dim", {"dim": 1, "keepdim": False}),
+                 ("min_dim", {"dim": 0, "keepdim": False}),
+                 ("amax", {"dim": [1], "keepdim": False}), ("argmax", {"dim": 1, "keepdim": False}),
+                 ("argmin", {"dim": None, "keepdim": False}), ("sum", {}),
+                 ("clamp", {"min": -0.5, "max": 0.6}), ("relu", {}), ("sign", {}),
+                 ("softmax", {"dim": 1}), ("logsumexp", {"dim": [1], "keepdim": False})]:
+    case(op, [((2, 3), WITH_NAN)], args, grad=False)
+case("maximum", [((2, 3), WITH_NAN), ((2, 3), [NAN, 0.0, 1.0, 2.0, NAN, 0.0])], grad=False)
+case("minimum", [((2, 3), WITH_NAN), ((2, 3), [NAN, 0.0, 1.0, 2.0, NAN, 0.0])], grad=False)
+WITH_INF = [INF, -INF, 1.0, -INF, -INF, -INF]
+case("logsumexp", [((2, 3), WITH_INF)], {"dim": [1], "keepdim": False}, grad=False)
+for op in ["softmax", "log_softmax"]:
+    case(op, [((3, 3), [INF, 1.0, 0.0, -INF, 0.0, 1.0, -INF, -INF, -INF])], {"dim": 1}, grad=False)
+case("exp", [((3,), [1000.0, -1000.0, 0.0])], grad=False)
+case("log", [((4,), [0.0, -1.0, INF, 1.0])], grad=False)
+case("div", [((4,), [1.0, -1.0, 0.0, 2.0]), ((4,), [0.0, 0.0, 0.0, INF])], grad=False)
+case("var_dim", [((2, 1, 3), N)], {"dim": [1], "unbiased": True, "keepdim": False}, grad=False)
+case("var_dim", [((2, 1, 3), N)], {"dim": [1], "unbiased": False, "keepdim": False})
+case("sum_dim", [((2, 0), N)], {"dim": [1], "keepdim": False})
+case("sum", [((0, 3), N)])
+case("mean", [((0, 3), N)], grad=False)
+case("cat", [((0, 3), N), ((2, 3), N)], {"dim": 0})
+case("matmul", [((2, 0), N), ((0, 3), N)])
+case("pow_scalar", [((2, 3), "int", "int64")], {"exponent": 2})
+case("clamp", [((2, 3), "int", "int64")], {"min": -3, "max": 4})
+case("max_dim", [((2, 3), "int", "int64")], {"dim": 1, "keepdim": False})
+case("transposed_add", [((3, 2), N), ((2, 3), N)])
+case("strided_mul", [((2, 6), N), ((3,), N)])
+case("permuted_sum_dim", [(X3, N)], {"dim": [0, 2], "keepdim": True})
+case("permuted_sum_dim", [(X3, N)], {"dim": [1], "keepdim": False})
+
 # float32: the same math in single precision (tolerances in golden_test.cpp)
 F32 = "float32"
 case("add", [((2, 3), N), ((3,), N)], dtype=F32)
@@ -386,11 +472,11 @@ case("cat", [((2, 3), N), ((1, 3), N)], {"dim": 0}, dtype=F32)
 case("mlp_log_softmax", MLP, dtype=F32)
 
 
-def run_case(op, args, specs, dtype):
+def run_case(op, args, specs, dtype, grad):
     inputs = []
     for shape, kind, in_dtype in specs:
         t = make_input(shape, kind, in_dtype)
-        if t.dtype.is_floating_point:
+        if t.dtype.is_floating_point and grad:
             t.requires_grad_(True)
         inputs.append(t)
     out = OPS[op](inputs, args)
@@ -466,7 +552,7 @@ def random_streams():
             plans.append([("randn", {"size": [n]})])
         for n in [5, 17]:
             plans.append([("rand", {"size": [n], "dtype": "float64"})])
-        for n in [5, 16, 17]:
+        for n in [5, 16, 17, 100]:
             plans.append([("randn", {"size": [n], "dtype": "float64"})])
         plans.append([("rand", {"size": [2, 3]}), ("randn", {"size": [3, 2]})])
         plans.append([("randint", {"low": 0, "high": 10, "size": [20]})])
@@ -490,7 +576,7 @@ def random_streams():
         for dtype in ["float32", "float64"]:
             for lo, hi in [(-2.0, 3.0), (0.5, 1.5), (-1.0, 1.0), (1.1, 2.3), (0.0, 0.1)]:
                 plans.append([("uniform_", {"size": [9], "from": lo, "to": hi, "dtype": dtype})])
-            for n in [5, 20]:
+            for n in [5, 20, 100]:
                 for mean, std in [(1.5, 0.5), (-2.0, 3.0), (0.0, 1.0)]:
                     plans.append([("normal_", {"size": [n], "mean": mean, "std": std,
                                                "dtype": dtype})])
@@ -513,6 +599,7 @@ PRINT_OPS = {
     "neg": lambda t: -t,
     "exp": lambda t: t.exp(),
     "sigmoid": lambda t: t.sigmoid(),
+    "t": lambda t: t.t(),  # a non-contiguous view, printed in logical order
 }
 
 DEFAULT_PRINT = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
@@ -544,8 +631,11 @@ def print_cases():
     add("uint8", torch.tensor([1, 2, 255], dtype=torch.uint8))
     add("float_int_mode", torch.tensor([1.0, 2.0, -3.0]))
     add("float_int_mode_2d", torch.tensor([[1.0, 20.0], [300.0, -4.0]]))
-    add("float_precision4", torch.tensor([1.5, -2.25, 3.14159, 0.001]))
+    add("float_precision4", torch.tensor([1.5, -2.25, 3.14159, 0.01]))
     add("float_precision4_2d", torch.tensor([[1.5, -22.25], [333.125, 4.0]]))
+    add("float_round_half_even", torch.tensor([0.03125, 0.15625, 1.5, -0.09375]))
+    add("float_int_mode_large", torch.tensor([1e7, 2e7, -3.0e7]))
+    add("float_transposed", (ar(6) / 4).reshape(2, 3), op="t")
     add("float_zeros", torch.zeros(3))
     add("float_negative_zero", torch.tensor([-0.0, 1.0]))
     add("sci_small_min", torch.tensor([1e-5, 1.0, 2.5]))
@@ -554,6 +644,7 @@ def print_cases():
     add("sci_int_large", torch.tensor([123456789.0 * 4, 1.0, 3.0]))
     add("sci_large_value", torch.tensor([1.5e9, 2.25e9]))
     add("sci_negative", torch.tensor([-1e-5, 3.0, -42.0]))
+    add("sci_round_half_even", torch.tensor([1.03125, 1e-5, -2.15625]))
     add("sci_2d", torch.tensor([[1e-6, 1.0], [-5e3, 1e10]]))
     add("nan_inf_int_mode", torch.tensor([nan, 1.0, inf]))
     add("nan_inf_fixed", torch.tensor([nan, 1.5, -inf, 2.25]))
@@ -588,8 +679,10 @@ def print_cases():
     add("wrap_2d", (ar(60) / 9 - 3).reshape(3, 20))
     add("wrap_suffix_float64", ar(16, f64) / 3, requires_grad=True)
     add("wrap_suffix_grad_fn", ar(24) / 7, requires_grad=True, op="mul_two")
-    add("summarize_1d", ar(2000) / 4)
+    add("summarize_1d", (ar(2000) + 1000) / 4)
+    add("summarize_1d_sci", ar(2000) / 4)
     add("summarize_1d_int", torch.arange(1001))
+    add("summarize_not_at_threshold", torch.arange(1000))
     add("summarize_2d", (ar(1200) / 8).reshape(40, 30))
     add("summarize_2d_wide", (ar(1200) / 8).reshape(2, 600))
     add("summarize_2d_tall", ar(1001).reshape(1001, 1))
@@ -620,9 +713,20 @@ def main():
         "random": random_streams(),
         "print": print_cases(),
     }
+    # One entry per line, so that a regenerated file diffs readably.
+    dump = lambda v: json.dumps(v, separators=(",", ":"), allow_nan=False)
+    lines = ["{"]
+    for key, value in golden.items():
+        if isinstance(value, list):
+            lines.append("%s:[" % dump(key))
+            lines.append(",\n".join(dump(entry) for entry in value))
+            lines.append("],")
+        else:
+            lines.append("%s:%s," % (dump(key), dump(value)))
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append("}")
     with open(OUT, "w") as f:
-        json.dump(golden, f, separators=(",", ":"), allow_nan=False)
-        f.write("\n")
+        f.write("\n".join(lines) + "\n")
     print("wrote %s: %d op cases, %d random streams, %d print cases, %d bytes" %
           (OUT, len(golden["ops"]), len(golden["random"]), len(golden["print"]),
            os.path.getsize(OUT)))
