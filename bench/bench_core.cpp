@@ -6,7 +6,8 @@
 //   3. per-op overhead of an 8-element add, without and with autograd recording, against
 //      LibTorch when it is available (Debian's libtorch-dev), alternating the two.
 //
-// Every figure is the median of repeated timed runs after a warm-up.
+// Every figure is the median of repeated timed runs after a warm-up; the two sides of each
+// comparison are timed in alternation (A B A B ...) so that a noisy machine affects both alike.
 #include <cblas.h>
 #include <omp.h>
 
@@ -40,6 +41,19 @@ double time_per_call(const std::function<void()>& fn, int iters, int repeats = 7
   return samples[samples.size() / 2];
 }
 
+// Seconds per call of `a` and of `b`, timed in alternation: medians over `rounds`.
+std::pair<double, double> alternate(const std::function<void()>& a, const std::function<void()>& b,
+                                    int iters, int rounds) {
+  std::vector<double> ta, tb;
+  for (int r = 0; r < rounds; ++r) {
+    ta.push_back(time_per_call(a, iters, 1));
+    tb.push_back(time_per_call(b, iters, 1));
+  }
+  std::sort(ta.begin(), ta.end());
+  std::sort(tb.begin(), tb.end());
+  return {ta[ta.size() / 2], tb[tb.size() / 2]};
+}
+
 void bench_matmul(int threads) {
   const int n = 1024;
   axon::manual_seed(0);
@@ -47,13 +61,12 @@ void bench_matmul(int threads) {
   axon::Tensor b = axon::randn({n, n});
   std::vector<float> c(static_cast<size_t>(n) * n);
   const double flops = 2.0 * n * n * n;
-  double t_blas = time_per_call(
+  auto [t_blas, t_axon] = alternate(
       [&] {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f,
                     a.data_ptr<float>(), n, b.data_ptr<float>(), n, 0.0f, c.data(), n);
       },
-      5);
-  double t_axon = time_per_call([&] { axon::mm(a, b); }, 5);
+      [&] { axon::mm(a, b); }, 3, 9);
   fmt::print("matmul 1024x1024x1024 f32 ({} threads)\n", threads);
   fmt::print("  cblas_sgemm     {:8.1f} GFLOP/s\n", flops / t_blas / 1e9);
   fmt::print("  axon::mm        {:8.1f} GFLOP/s   {:5.1f}% of BLAS (target >= 90%)\n",
@@ -67,13 +80,12 @@ void bench_add() {
   std::vector<float> dst(static_cast<size_t>(n));
   const float* src = a.data_ptr<float>();
   float* out = dst.data();
-  double t_copy = time_per_call(
+  auto [t_copy, t_add] = alternate(
       [&] {
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < n; ++i) out[i] = src[i];
       },
-      10);
-  double t_add = time_per_call([&] { axon::Tensor c = a + b; }, 10);
+      [&] { axon::Tensor c = a + b; }, 5, 9);
   const double bytes = static_cast<double>(n) * sizeof(float);
   double copy_rate = 2 * bytes / t_copy, add_rate = 3 * bytes / t_add;
   fmt::print("add of two 16M-element f32 tensors (bytes read + written per second)\n");
@@ -136,7 +148,8 @@ int main(int argc, char** argv) {
 #ifdef AXON_BENCH_WITH_LIBTORCH
   torch::set_num_threads(threads);
 #endif
-  fmt::print("bench_core: {} threads, OpenMP max threads {}\n\n", threads, omp_get_max_threads());
+  fmt::print("bench_core: {} threads, OpenMP max threads {}\n", threads, omp_get_max_threads());
+  fmt::print("OpenBLAS: {} (core {})\n\n", openblas_get_config(), openblas_get_corename());
   bench_matmul(threads);
   fmt::print("\n");
   bench_add();

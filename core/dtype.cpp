@@ -8,17 +8,8 @@
 namespace axon {
 namespace {
 
-struct DTypeTraits {
-  std::string_view name;
-  size_t size;
-};
-constexpr std::array<DTypeTraits, kNumDTypes> kTraits = {{
-    {"bool", 1},
-    {"uint8", 1},
-    {"int64", 8},
-    {"float32", 4},
-    {"float64", 8},
-}};
+constexpr std::array<std::string_view, kNumDTypes> kNames = {"bool", "uint8", "int64", "float32",
+                                                             "float64"};
 
 DType g_default_dtype = DType::Float32;
 
@@ -30,8 +21,7 @@ int index_of(DType dtype) {
 
 }  // namespace
 
-size_t element_size(DType dtype) { return kTraits[index_of(dtype)].size; }
-std::string_view dtype_name(DType dtype) { return kTraits[index_of(dtype)].name; }
+std::string_view dtype_name(DType dtype) { return kNames[index_of(dtype)]; }
 
 DType promote_types(DType a, DType b) {
   if (a == b) return a;

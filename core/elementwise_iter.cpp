@@ -1,5 +1,7 @@
 #include "core/elementwise_iter.h"
 
+#include <algorithm>
+
 #include "kernels/common/math.h"
 
 namespace axon::detail {
@@ -35,28 +37,32 @@ kernels::ElementwiseIter make_elementwise_iter(const Tensor& out,
   kernels::ElementwiseIter it;
   it.noperands = 1 + static_cast<int>(inputs.size());
   it.numel = out.numel();
-  const int64_t ndim = out.dim();
-  IntArrayRef shape = out.sizes();
+  const TensorImpl* out_impl = out.unsafeGetTensorImpl();
+  const int64_t ndim = out_impl->dim();
+  IntArrayRef shape = out_impl->sizes();
 
-  // Full-rank strides for every operand, outermost dim first.
-  int64_t strides[kernels::kMaxOperands][kMaxDims] = {};
-  for (int64_t d = 0; d < ndim; ++d) strides[0][d] = out.stride(d);
-  it.data[0] = static_cast<char*>(out.data_ptr());
-  it.dtypes[0] = out.dtype();
+  // Full-rank strides for every operand, outermost dim first; broadcast dims get stride 0.
+  int64_t strides[kernels::kMaxOperands][kMaxDims];
+  std::copy_n(out_impl->strides().begin(), ndim, strides[0]);
+  it.data[0] = static_cast<char*>(out_impl->data());
+  it.dtypes[0] = out_impl->dtype();
   int k = 1;
   for (const IterInput& in : inputs) {
     if (in.tensor == nullptr) {
       it.is_scalar[k] = true;
       it.dtypes[k] = in.dtype;
       it.scalar[k] = scalar_value(in.scalar, in.dtype);
+      std::fill_n(strides[k], ndim, 0);
     } else {
-      const Tensor& t = *in.tensor;
-      int64_t offset = ndim - t.dim();
-      for (int64_t d = 0; d < t.dim(); ++d) {
-        strides[k][d + offset] = t.size(d) == 1 ? 0 : t.stride(d);
+      const TensorImpl* t = in.tensor->unsafeGetTensorImpl();
+      const int64_t offset = ndim - t->dim();
+      IntArrayRef sizes = t->sizes(), in_strides = t->strides();
+      std::fill_n(strides[k], offset, 0);
+      for (int64_t d = 0; d < t->dim(); ++d) {
+        strides[k][d + offset] = sizes[d] == 1 ? 0 : in_strides[d];
       }
-      it.data[k] = static_cast<char*>(t.data_ptr());
-      it.dtypes[k] = t.dtype();
+      it.data[k] = static_cast<char*>(t->data());
+      it.dtypes[k] = t->dtype();
     }
     ++k;
   }
@@ -71,6 +77,7 @@ kernels::ElementwiseIter make_elementwise_iter(const Tensor& out,
   }
   if (n == 0) {
     it.shape[0] = 1;
+    for (int op = 0; op < it.noperands; ++op) it.strides[op][0] = 0;
     n = 1;
   }
   int merged = 0;

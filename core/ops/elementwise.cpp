@@ -81,6 +81,7 @@ DType result_type(const Tensor& a, const Scalar& b) {
 }
 
 DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b) {
+  if (a == b) return DimVector(a);
   size_t n = std::max(a.size(), b.size());
   DimVector out(n);
   for (size_t i = 0; i < n; ++i) {

@@ -71,6 +71,15 @@ using IntArrayRef = ArrayRef<int64_t>;
 class DimVector {
  public:
   DimVector() = default;
+  // Copies only the used entries: tensors are made and copied on every op.
+  DimVector(const DimVector& other) : size_(other.size_) {
+    std::copy_n(other.data_.begin(), size_, data_.begin());
+  }
+  DimVector& operator=(const DimVector& other) {
+    size_ = other.size_;
+    std::copy_n(other.data_.begin(), size_, data_.begin());
+    return *this;
+  }
   explicit DimVector(size_t n, int64_t value = 0) { assign(n, value); }
   // NOLINTNEXTLINE(google-explicit-constructor)
   DimVector(IntArrayRef values) { assign(values); }
@@ -132,7 +141,7 @@ class DimVector {
     AXON_CHECK(n <= static_cast<size_t>(kMaxDims),
                "axon supports tensors of up to {} dimensions, got {}", kMaxDims, n);
   }
-  std::array<int64_t, kMaxDims> data_{};
+  std::array<int64_t, kMaxDims> data_;  // entries past size_ are never read
   int size_ = 0;
 };
 

@@ -2,6 +2,7 @@
 // Element types. The enum leaves room for float16/bfloat16: adding one means a value here, a
 // row in the traits table in dtype.cpp, and a case in AXON_DISPATCH_* (core/dispatch_types.h).
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <string_view>
@@ -34,7 +35,19 @@ inline constexpr DType kDouble = DType::Float64;
 // LibTorch calls the element type ScalarType; the two names are the same type.
 using ScalarType = DType;
 
-size_t element_size(DType dtype);
+constexpr size_t element_size(DType dtype) {
+  switch (dtype) {
+    case DType::Bool:
+    case DType::UInt8:
+      return 1;
+    case DType::Float32:
+      return 4;
+    case DType::Int64:
+    case DType::Float64:
+      break;
+  }
+  return 8;
+}
 // "float32", "int64", ...
 std::string_view dtype_name(DType dtype);
 constexpr bool is_floating_point(DType dtype) {

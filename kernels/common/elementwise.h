@@ -45,8 +45,8 @@ struct ElementwiseIter {
   int ndim = 0;
   int noperands = 0;
   int64_t numel = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxOperands][kMaxDims] = {};
+  int64_t shape[kMaxDims];                    // entries past ndim are never read
+  int64_t strides[kMaxOperands][kMaxDims];    // likewise
   char* data[kMaxOperands] = {};
   DType dtypes[kMaxOperands] = {};
   bool is_scalar[kMaxOperands] = {};

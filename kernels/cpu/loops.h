@@ -16,6 +16,17 @@ template <typename Run>
 void for_each_run(const kernels::ElementwiseIter& it, int64_t begin, int64_t end,
                   const Run& run) {
   const int nops = it.noperands;
+  if (it.ndim == 1) {  // the common case after coalescing: one run
+    char* ptrs[kernels::kMaxOperands];
+    int64_t strides[kernels::kMaxOperands];
+    for (int op = 0; op < nops; ++op) {
+      strides[op] = it.strides[op][0];
+      ptrs[op] = it.operand_data(op) +
+                 begin * strides[op] * static_cast<int64_t>(element_size(it.dtypes[op]));
+    }
+    run(ptrs, strides, end - begin);
+    return;
+  }
   const int last = it.ndim - 1;
   char* base[kernels::kMaxOperands];
   int64_t elem_size[kernels::kMaxOperands];
