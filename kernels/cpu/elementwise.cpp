@@ -2,6 +2,7 @@
 #include "kernels/common/elementwise.h"
 
 #include "kernels/common/dtype_dispatch.h"
+#include "kernels/common/elementwise_dispatch.h"
 #include "kernels/cpu/loops.h"
 
 namespace axon::cpu {
@@ -12,52 +13,16 @@ using kernels::ElementwiseIter;
 using kernels::OpParams;
 using kernels::UnaryOp;
 
-template <typename Op>
-void launch_unary(const OpParams& params, const ElementwiseIter& it) {
-  kernels::visit_dtype(it.dtypes[1], [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (kernels::type_in(Op::types, dtype_of<T>)) {
-      using Out = decltype(Op(params)(T{}));
-      unary_loop<T, Out>(it, Op(params));
-    } else {
-      AXON_INTERNAL_ASSERT(false, "unary op not defined for {}", it.dtypes[1]);
-    }
-  });
-}
-
-template <typename Op>
-void launch_binary(const OpParams& params, const ElementwiseIter& it) {
-  kernels::visit_dtype(it.dtypes[1], [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (kernels::type_in(Op::types, dtype_of<T>)) {
-      using Out = decltype(Op(params)(T{}, T{}));
-      binary_loop<T, Out>(it, Op(params));
-    } else {
-      AXON_INTERNAL_ASSERT(false, "binary op not defined for {}", it.dtypes[1]);
-    }
-  });
-}
-
 void unary_cpu(UnaryOp op, const OpParams& params, const ElementwiseIter& it) {
-  switch (op) {
-#define AXON_CASE(name, functor)                \
-  case UnaryOp::name:                           \
-    launch_unary<kernels::functor>(params, it); \
-    return;
-    AXON_UNARY_OPS(AXON_CASE)
-#undef AXON_CASE
-  }
+  kernels::dispatch_unary(op, params, it.dtypes[1], [&](auto functor, auto in, auto out) {
+    unary_loop<typename decltype(in)::type, typename decltype(out)::type>(it, functor);
+  });
 }
 
 void binary_cpu(BinaryOp op, const OpParams& params, const ElementwiseIter& it) {
-  switch (op) {
-#define AXON_CASE(name, functor)                 \
-  case BinaryOp::name:                           \
-    launch_binary<kernels::functor>(params, it); \
-    return;
-    AXON_BINARY_OPS(AXON_CASE)
-#undef AXON_CASE
-  }
+  kernels::dispatch_binary(op, params, it.dtypes[1], [&](auto functor, auto in, auto out) {
+    binary_loop<typename decltype(in)::type, typename decltype(out)::type>(it, functor);
+  });
 }
 
 void where_cpu(const ElementwiseIter& it) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "kernels/common/dtype_dispatch.h"
+#include "kernels/common/elementwise_dispatch.h"
 #include "kernels/cuda/cuda_check.h"
 
 namespace axon::cuda_backend {
@@ -81,56 +82,24 @@ unsigned blocks_for(int64_t n) {
   return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65536));
 }
 
-template <typename Op>
-void launch_unary(const OpParams& params, const ElementwiseIter& it) {
-  kernels::visit_dtype(it.dtypes[1], [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (kernels::type_in(Op::types, dtype_of<T>)) {
-      using Out = decltype(Op(params)(T{}));
-      unary_elementwise<Out, T><<<blocks_for(it.numel), kThreads>>>(it, Op(params));
-      AXON_CUDA_LAUNCH_CHECK();
-    } else {
-      AXON_INTERNAL_ASSERT(false, "unary op not defined for {}", it.dtypes[1]);
-    }
-  });
-}
-
-template <typename Op>
-void launch_binary(const OpParams& params, const ElementwiseIter& it) {
-  kernels::visit_dtype(it.dtypes[1], [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (kernels::type_in(Op::types, dtype_of<T>)) {
-      using Out = decltype(Op(params)(T{}, T{}));
-      binary_elementwise<Out, T><<<blocks_for(it.numel), kThreads>>>(it, Op(params));
-      AXON_CUDA_LAUNCH_CHECK();
-    } else {
-      AXON_INTERNAL_ASSERT(false, "binary op not defined for {}", it.dtypes[1]);
-    }
-  });
-}
-
 void unary_cuda(UnaryOp op, const OpParams& params, const ElementwiseIter& it) {
   if (it.numel == 0) return;
-  switch (op) {
-#define AXON_CASE(name, functor)                \
-  case UnaryOp::name:                           \
-    launch_unary<kernels::functor>(params, it); \
-    return;
-    AXON_UNARY_OPS(AXON_CASE)
-#undef AXON_CASE
-  }
+  kernels::dispatch_unary(op, params, it.dtypes[1], [&](auto functor, auto in, auto out) {
+    using In = typename decltype(in)::type;
+    using Out = typename decltype(out)::type;
+    unary_elementwise<Out, In><<<blocks_for(it.numel), kThreads>>>(it, functor);
+    AXON_CUDA_LAUNCH_CHECK();
+  });
 }
 
 void binary_cuda(BinaryOp op, const OpParams& params, const ElementwiseIter& it) {
   if (it.numel == 0) return;
-  switch (op) {
-#define AXON_CASE(name, functor)                 \
-  case BinaryOp::name:                           \
-    launch_binary<kernels::functor>(params, it); \
-    return;
-    AXON_BINARY_OPS(AXON_CASE)
-#undef AXON_CASE
-  }
+  kernels::dispatch_binary(op, params, it.dtypes[1], [&](auto functor, auto in, auto out) {
+    using In = typename decltype(in)::type;
+    using Out = typename decltype(out)::type;
+    binary_elementwise<Out, In><<<blocks_for(it.numel), kThreads>>>(it, functor);
+    AXON_CUDA_LAUNCH_CHECK();
+  });
 }
 
 void where_cuda(const ElementwiseIter& it) {
