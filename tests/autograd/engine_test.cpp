@@ -17,34 +17,10 @@ namespace axon {
 namespace {
 
 using autograd::variable_list;
+using testing::approx;
+using testing::same;
 
-class AutogradEngineTest : public testing::DeviceTest {
- protected:
-  // A float64 (unless told) leaf that requires grad, on the test's device.
-  Tensor leaf(const TensorData& data, DType dtype = kFloat64) const {
-    return tensor(data, options(dtype)).requires_grad_();
-  }
-  Tensor make(const TensorData& data, DType dtype = kFloat64) const {
-    return tensor(data, options(dtype));
-  }
-  // An expected value, on the CPU.
-  static Tensor ref(const TensorData& data, DType dtype = kFloat64) {
-    return tensor(data, TensorOptions(dtype));
-  }
-};
-
-// Exact comparison (shape and every element).
-::testing::AssertionResult same(const Tensor& actual, const Tensor& expected) {
-  if (!actual.defined()) return ::testing::AssertionFailure() << "the tensor is undefined";
-  return testing::all_close(actual, expected, 0, 0);
-}
-
-// Comparison within atol + rtol * |expected| (values printed by PyTorch).
-::testing::AssertionResult approx(const Tensor& actual, const Tensor& expected, double rtol,
-                                  double atol) {
-  if (!actual.defined()) return ::testing::AssertionFailure() << "the tensor is undefined";
-  return testing::all_close(actual, expected, rtol, atol);
-}
+class AutogradEngineTest : public testing::Float64DeviceTest {};
 
 // ---- requires_grad --------------------------------------------------------------------------
 

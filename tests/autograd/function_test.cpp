@@ -14,6 +14,8 @@ namespace {
 using autograd::AutogradContext;
 using autograd::Function;
 using autograd::variable_list;
+using testing::approx;
+using testing::same;
 
 // The example of the header: relu with its own backward.
 struct MyReLU : Function<MyReLU> {
@@ -240,26 +242,7 @@ struct SumList : Function<SumList> {
   }
 };
 
-class CustomFunctionTest : public testing::DeviceTest {
- protected:
-  Tensor leaf(const TensorData& data) const {
-    return tensor(data, options(kFloat64)).requires_grad_();
-  }
-  Tensor make(const TensorData& data) const { return tensor(data, options(kFloat64)); }
-  static Tensor ref(const TensorData& data) { return tensor(data, TensorOptions(kFloat64)); }
-};
-
-::testing::AssertionResult same(const Tensor& actual, const Tensor& expected) {
-  if (!actual.defined()) return ::testing::AssertionFailure() << "the tensor is undefined";
-  return testing::all_close(actual, expected, 0, 0);
-}
-
-// Comparison within atol + rtol * |expected| (values printed by PyTorch).
-::testing::AssertionResult approx(const Tensor& actual, const Tensor& expected, double rtol,
-                                  double atol) {
-  if (!actual.defined()) return ::testing::AssertionFailure() << "the tensor is undefined";
-  return testing::all_close(actual, expected, rtol, atol);
-}
+class CustomFunctionTest : public testing::Float64DeviceTest {};
 
 TEST_P(CustomFunctionTest, MyReLUComputesForwardAndBackward) {
   Tensor x = leaf({-1.0, 2.0, -3.0, 4.0});

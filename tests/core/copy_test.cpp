@@ -13,30 +13,14 @@
 namespace axon {
 namespace {
 
-using Shape = std::vector<int64_t>;
+using testing::floats;
+using testing::longs;
+using testing::Shape;
+using testing::values;
 
-// The elements of `t` (copied to the CPU, row-major); throws if T is not t's element type.
-template <typename T>
-std::vector<T> values(const Tensor& t) {
-  Tensor c = t.cpu().contiguous();
-  const T* p = c.data_ptr<T>();
-  return std::vector<T>(p, p + c.numel());
-}
-
-std::vector<int64_t> longs(std::initializer_list<int64_t> v) { return v; }
-std::vector<float> floats(std::initializer_list<float> v) { return v; }
 std::vector<bool> bools(std::initializer_list<bool> v) { return v; }
 
-class CopyTest : public testing::DeviceTest {
- protected:
-  Tensor make(const TensorData& data, DType dtype) const { return tensor(data, options(dtype)); }
-  // 0, 1, ..., n-1 as int64 on the test's device, in the given shape.
-  Tensor iota(Shape shape) const {
-    int64_t n = 1;
-    for (int64_t s : shape) n *= s;
-    return arange(n, options(kInt64)).view(shape);
-  }
-};
+class CopyTest : public testing::DeviceTest {};
 
 // ============================================================================================
 // copy_

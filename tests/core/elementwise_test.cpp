@@ -4,7 +4,6 @@
 // printed by PyTorch 1.13 (/usr/bin/python3); the torch expression is in the comment above them.
 #include <cmath>
 #include <functional>
-#include <limits>
 #include <vector>
 
 #include "test_utils.h"
@@ -12,53 +11,15 @@
 namespace axon {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Compares on the CPU in float64: dtype and shape must match; NaN matches NaN, an infinity
-// matches the same infinity, other elements must agree within atol + rtol * |expected|.
-::testing::AssertionResult same_values(const Tensor& actual, const Tensor& expected,
-                                       double rtol = 0, double atol = 0) {
-  if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure()
-           << "dtype " << actual.dtype() << ", expected " << expected.dtype() << "\n"
-           << actual;
-  }
-  if (actual.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure()
-           << "shape " << actual.sizes() << ", expected " << expected.sizes();
-  }
-  Tensor x = actual.cpu().to(kFloat64).contiguous();
-  Tensor y = expected.cpu().to(kFloat64).contiguous();
-  const double* px = x.data_ptr<double>();
-  const double* py = y.data_ptr<double>();
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    if (std::isnan(px[i]) && std::isnan(py[i])) continue;
-    if (px[i] == py[i]) continue;
-    if (std::abs(px[i] - py[i]) <= atol + rtol * std::abs(py[i])) continue;
-    return ::testing::AssertionFailure()
-           << "element " << i << ": " << px[i] << " vs expected " << py[i] << "\n"
-           << actual << "\nvs\n"
-           << expected;
-  }
-  return ::testing::AssertionSuccess();
-}
+using testing::kInf;
+using testing::kNaN;
+using testing::same_values;
 
 // float32 results of transcendental functions may differ from PyTorch's by an ulp or two.
 constexpr double kF32Tol = 1e-6;
 constexpr double kF64Tol = 1e-13;
 
-class ElementwiseTest : public testing::DeviceTest {
- protected:
-  // A tensor on the test's device; float32 unless a dtype is given.
-  Tensor make(const TensorData& data, DType dtype = kFloat32) const {
-    return tensor(data, options(dtype));
-  }
-  // The expected value, on the CPU.
-  static Tensor ref(const TensorData& data, DType dtype = kFloat32) {
-    return tensor(data, TensorOptions(dtype));
-  }
-};
+class ElementwiseTest : public testing::DeviceTest {};
 
 // ============================================================================================
 // Arithmetic

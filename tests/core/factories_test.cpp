@@ -14,40 +14,9 @@
 namespace axon {
 namespace {
 
-using Shape = std::vector<int64_t>;
-
-// The elements of `t` (copied to the CPU, row-major); throws if T is not t's element type.
-template <typename T>
-std::vector<T> values(const Tensor& t) {
-  Tensor c = t.cpu().contiguous();
-  const T* p = c.data_ptr<T>();
-  return std::vector<T>(p, p + c.numel());
-}
-
-// dtype, shape and every element must match; elements within atol + rtol * |expected|.
-::testing::AssertionResult same_values(const Tensor& actual, const Tensor& expected,
-                                       double rtol = 0, double atol = 0) {
-  if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure()
-           << "dtype " << actual.dtype() << ", expected " << expected.dtype() << "\n"
-           << actual;
-  }
-  if (actual.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure()
-           << "shape " << actual.sizes() << ", expected " << expected.sizes();
-  }
-  std::vector<double> x = values<double>(actual.to(kFloat64));
-  std::vector<double> y = values<double>(expected.to(kFloat64));
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i]))) continue;
-    if (std::abs(x[i] - y[i]) <= atol + rtol * std::abs(y[i])) continue;
-    return ::testing::AssertionFailure()
-           << "element " << i << ": " << x[i] << " vs expected " << y[i] << "\n"
-           << actual << "\nvs\n"
-           << expected;
-  }
-  return ::testing::AssertionSuccess();
-}
+using testing::same_values;
+using testing::Shape;
+using testing::values;
 
 // Restores the default float dtype when a test that changes it ends, even on failure.
 struct DefaultDTypeGuard {
@@ -59,8 +28,6 @@ class FactoriesTest : public testing::DeviceTest {
  protected:
   // The test's device and nothing else, so that factories infer the dtype.
   TensorOptions on_device() const { return TensorOptions().device(device()); }
-  // The expected value, on the CPU.
-  static Tensor ref(const TensorData& data, DType dtype) { return tensor(data, dtype); }
   // PyTorch's CPU generator is reproduced on the CPU only; CUDA draws differ (Philox).
   void require_cpu(const char* why) {
     if (GetParam() != kCPU) GTEST_SKIP() << why;

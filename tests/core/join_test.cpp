@@ -10,17 +10,9 @@
 namespace axon {
 namespace {
 
-using Shape = std::vector<int64_t>;
-
-// The elements of `t` (copied to the CPU, row-major); throws if T is not t's element type.
-template <typename T>
-std::vector<T> values(const Tensor& t) {
-  Tensor c = t.cpu().contiguous();
-  const T* p = c.data_ptr<T>();
-  return std::vector<T>(p, p + c.numel());
-}
-
-std::vector<int64_t> longs(std::initializer_list<int64_t> v) { return v; }
+using testing::longs;
+using testing::Shape;
+using testing::values;
 
 std::vector<Shape> shapes(const std::vector<Tensor>& tensors) {
   std::vector<Shape> out;
@@ -28,15 +20,7 @@ std::vector<Shape> shapes(const std::vector<Tensor>& tensors) {
   return out;
 }
 
-class JoinTest : public testing::DeviceTest {
- protected:
-  // start, start + 1, ... as int64 on the test's device, in the given shape.
-  Tensor iota(Shape shape, int64_t start = 0) const {
-    int64_t n = 1;
-    for (int64_t s : shape) n *= s;
-    return arange(start, start + n, options(kInt64)).view(shape);
-  }
-};
+class JoinTest : public testing::DeviceTest {};
 
 // ============================================================================================
 // cat

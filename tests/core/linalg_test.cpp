@@ -11,20 +11,7 @@
 namespace axon {
 namespace {
 
-// Compares on the CPU in float64: dtype and shape must match, elements within
-// atol + rtol * |expected|.
-::testing::AssertionResult same_values(const Tensor& actual, const Tensor& expected,
-                                       double rtol = 0, double atol = 0) {
-  if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure()
-           << "dtype " << actual.dtype() << ", expected " << expected.dtype();
-  }
-  if (actual.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure()
-           << "shape " << actual.sizes() << ", expected " << expected.sizes();
-  }
-  return testing::all_close(actual, expected, rtol, atol);
-}
+using testing::same_values;
 
 // a @ b for 2-D a [n, k] and b [k, m], by the textbook triple loop in float64, on the CPU.
 Tensor naive_mm(const Tensor& a, const Tensor& b) {
@@ -52,9 +39,6 @@ constexpr double kF64Tol = 1e-12;
 
 class LinalgTest : public testing::DeviceTest {
  protected:
-  Tensor make(const TensorData& data, DType dtype = kFloat32) const {
-    return tensor(data, options(dtype));
-  }
   // Deterministic, irregular values in [-1, 1]: sin(0.7 * i + seed).
   Tensor values(IntArrayRef shape, double seed, DType dtype = kFloat32) const {
     int64_t numel = product(shape);

@@ -4,7 +4,6 @@
 // Expected values are exact (sums of quarter-integers are exact in float32) or were printed by
 // PyTorch 1.13 (/usr/bin/python3); the torch expression is in the comment above them.
 #include <cmath>
-#include <limits>
 #include <tuple>
 
 #include "test_utils.h"
@@ -12,48 +11,15 @@
 namespace axon {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kF32Tol = 1e-6;
 constexpr double kF64Tol = 1e-13;
 
-// Compares on the CPU in float64: dtype and shape must match; NaN matches NaN, an infinity
-// matches the same infinity, other elements must agree within atol + rtol * |expected|.
-::testing::AssertionResult same_values(const Tensor& actual, const Tensor& expected,
-                                       double rtol = 0, double atol = 0) {
-  if (actual.dtype() != expected.dtype()) {
-    return ::testing::AssertionFailure()
-           << "dtype " << actual.dtype() << ", expected " << expected.dtype() << "\n"
-           << actual;
-  }
-  if (actual.sizes() != expected.sizes()) {
-    return ::testing::AssertionFailure()
-           << "shape " << actual.sizes() << ", expected " << expected.sizes();
-  }
-  Tensor x = actual.cpu().to(kFloat64).contiguous();
-  Tensor y = expected.cpu().to(kFloat64).contiguous();
-  const double* px = x.data_ptr<double>();
-  const double* py = y.data_ptr<double>();
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    if (std::isnan(px[i]) && std::isnan(py[i])) continue;
-    if (px[i] == py[i]) continue;
-    if (std::abs(px[i] - py[i]) <= atol + rtol * std::abs(py[i])) continue;
-    return ::testing::AssertionFailure()
-           << "element " << i << ": " << px[i] << " vs expected " << py[i] << "\n"
-           << actual << "\nvs\n"
-           << expected;
-  }
-  return ::testing::AssertionSuccess();
-}
+using testing::kInf;
+using testing::kNaN;
+using testing::same_values;
 
 class ReductionTest : public testing::DeviceTest {
  protected:
-  Tensor make(const TensorData& data, DType dtype = kFloat32) const {
-    return tensor(data, options(dtype));
-  }
-  static Tensor ref(const TensorData& data, DType dtype = kFloat32) {
-    return tensor(data, TensorOptions(dtype));
-  }
   // X = torch.tensor([((i * 7) % 13 - 6) / 4.0 for i in range(24)]).reshape(2, 3, 4): quarter
   // integers, so every sum and mean below is exact in float32.
   Tensor x() const {
@@ -665,4 +631,3 @@ AXON_INSTANTIATE_DEVICE_TEST(ReductionTest);
 
 }  // namespace
 }  // namespace axon
-

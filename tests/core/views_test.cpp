@@ -11,27 +11,11 @@
 namespace axon {
 namespace {
 
-using Shape = std::vector<int64_t>;
+using testing::longs;
+using testing::Shape;
+using testing::values;
 
-// The elements of `t` (copied to the CPU, row-major); throws if T is not t's element type.
-template <typename T>
-std::vector<T> values(const Tensor& t) {
-  Tensor c = t.cpu().contiguous();
-  const T* p = c.data_ptr<T>();
-  return std::vector<T>(p, p + c.numel());
-}
-
-std::vector<int64_t> longs(std::initializer_list<int64_t> v) { return v; }
-
-class ViewsTest : public testing::DeviceTest {
- protected:
-  // 0, 1, ..., n-1 as int64 on the test's device, in the given shape.
-  Tensor iota(Shape shape) const {
-    int64_t n = 1;
-    for (int64_t s : shape) n *= s;
-    return arange(n, options(kInt64)).view(shape);
-  }
-};
+class ViewsTest : public testing::DeviceTest {};
 
 bool shares_storage(const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); }
 
