@@ -66,7 +66,7 @@ void save(std::vector<SavedVariable>& saved, std::initializer_list<Tensor> tenso
 
 // ---- AccumulateGrad -------------------------------------------------------------------------
 
-AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {}
+AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(variable.impl()) {}
 
 namespace {
 // The incoming gradient may become .grad() itself only when nothing else can see its memory.
@@ -79,12 +79,12 @@ bool can_steal(const Tensor& grad) {
 
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor incoming = std::move(grads[0]);
-  if (!incoming.defined()) return {};
-  TensorImpl* impl = variable_.unsafeGetTensorImpl();
-  AXON_CHECK(incoming.sizes() == variable_.sizes(),
+  std::shared_ptr<TensorImpl> impl = variable_.lock();
+  if (!incoming.defined() || !impl) return {};
+  AXON_CHECK(incoming.sizes() == impl->sizes(),
              "AccumulateGrad: the gradient has shape {} but the tensor has shape {}",
-             incoming.sizes(), variable_.sizes());
-  if (incoming.dtype() != variable_.dtype()) incoming = incoming.to(variable_.dtype());
+             incoming.sizes(), impl->sizes());
+  if (incoming.dtype() != impl->dtype()) incoming = incoming.to(impl->dtype());
   Tensor& grad = impl->grad();
   if (GradMode::is_enabled()) {
     // create_graph: keep the gradient differentiable.
