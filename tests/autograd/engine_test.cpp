@@ -1001,6 +1001,34 @@ TEST_P(AutogradEngineTest, GradientsFlowThroughSplitChunkAndUnbind) {
   EXPECT_TRUE(same(z.grad(), ref({{3.0, 4.0}, {1.0, 2.0}})));
 }
 
+// Regression: with create_graph the leaf's gradient keeps its graph, and the node that
+// accumulated into the leaf held the leaf strongly: leaf -> grad -> graph -> node -> leaf, a
+// cycle that was never freed (LeakSanitizer found it). exp's gradient reaches the leaf only
+// through that node (it saves exp's output, not x). A gradient that saves x itself (x^3 -> 3x^2)
+// still forms the cycle PyTorch warns about; as there, resetting the grad breaks it.
+TEST_P(AutogradEngineTest, CreateGraphBackwardLeavesNoReferenceCycle) {
+  std::weak_ptr<autograd::Node> node;
+  std::weak_ptr<TensorImpl> leaf_impl;
+  {
+    Tensor x = leaf({1.0, 2.0});
+    Tensor y = x.exp().sum();
+    node = y.grad_fn();
+    leaf_impl = x.impl();
+    y.backward({}, std::nullopt, /*create_graph=*/true);
+    ASSERT_TRUE(x.grad().requires_grad());
+  }
+  EXPECT_TRUE(node.expired());
+  EXPECT_TRUE(leaf_impl.expired());
+
+  {
+    Tensor x = leaf({1.0, 2.0});
+    leaf_impl = x.impl();
+    (x * x * x).sum().backward({}, std::nullopt, /*create_graph=*/true);
+    x.mutable_grad() = Tensor();
+  }
+  EXPECT_TRUE(leaf_impl.expired());
+}
+
 AXON_INSTANTIATE_DEVICE_TEST(AutogradEngineTest);
 
 }  // namespace
