@@ -8,7 +8,9 @@
 //
 // Every figure is the median of repeated timed runs after a warm-up; the two sides of each
 // comparison are timed in alternation (A B A B ...) so that a noisy machine affects both alike.
+#include <axon/axon.h>
 #include <cblas.h>
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -16,9 +18,6 @@
 #include <cstring>
 #include <functional>
 #include <vector>
-
-#include <axon/axon.h>
-#include <fmt/format.h>
 
 #ifdef AXON_BENCH_WITH_LIBTORCH
 #include <torch/torch.h>
@@ -63,8 +62,8 @@ void bench_matmul(int threads) {
   const double flops = 2.0 * n * n * n;
   auto [t_blas, t_axon] = alternate(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f,
-                    a.data_ptr<float>(), n, b.data_ptr<float>(), n, 0.0f, c.data(), n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data_ptr<float>(),
+                    n, b.data_ptr<float>(), n, 0.0f, c.data(), n);
       },
       [&] { axon::mm(a, b); }, 3, 9);
   fmt::print("matmul 1024x1024x1024 f32 ({} threads)\n", threads);
@@ -90,9 +89,10 @@ void bench_add() {
   double copy_rate = 2 * bytes / t_copy, add_rate = 3 * bytes / t_add;
   fmt::print("add of two 16M-element f32 tensors (bytes read + written per second)\n");
   fmt::print("  copy loop       {:8.2f} GB/s  ({:.2f} ms)\n", copy_rate / 1e9, t_copy * 1e3);
-  fmt::print("  axon a + b      {:8.2f} GB/s  ({:.2f} ms)   {:5.1f}% of the copy loop "
-             "(target >= 70%)\n",
-             add_rate / 1e9, t_add * 1e3, 100 * add_rate / copy_rate);
+  fmt::print(
+      "  axon a + b      {:8.2f} GB/s  ({:.2f} ms)   {:5.1f}% of the copy loop "
+      "(target >= 70%)\n",
+      add_rate / 1e9, t_add * 1e3, 100 * add_rate / copy_rate);
 }
 
 void bench_overhead() {
@@ -123,7 +123,8 @@ void bench_overhead() {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  fmt::print("per-op overhead: 8-element add (one thread of work, median of 5 alternating rounds)\n");
+  fmt::print(
+      "per-op overhead: 8-element add (one thread of work, median of 5 alternating rounds)\n");
   fmt::print("  axon  no grad   {:6.3f} us\n", median(ap) * 1e6);
   fmt::print("  axon  autograd  {:6.3f} us\n", median(ag) * 1e6);
 #ifdef AXON_BENCH_WITH_LIBTORCH

@@ -21,8 +21,7 @@ Device::Device(const std::string& spec) : type_(DeviceType::CPU), index_(-1) {
     std::string_view index = s.substr(type.size() + 1);
     int value = -1;
     auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), value);
-    AXON_CHECK(ec == std::errc() && end == index.data() + index.size() && value >= 0 &&
-                   value < 128,
+    AXON_CHECK(ec == std::errc() && end == index.data() + index.size() && value >= 0 && value < 128,
                "Device: invalid device index in '{}'", spec);
     AXON_CHECK(type_ == DeviceType::CUDA || value == 0,
                "Device: the CPU has only index 0, got '{}'", spec);

@@ -40,10 +40,11 @@ class KernelTable {
 
 #define AXON_DECLARE_KERNEL(name, signature) \
   extern constinit ::axon::detail::KernelTable<signature> name
-#define AXON_DEFINE_KERNEL(name) constinit decltype(name) name{#name}
+#define AXON_DEFINE_KERNEL(name) \
+  constinit decltype(name) name { #name }
 #define AXON_CONCAT_IMPL(a, b) a##b
 #define AXON_CONCAT(a, b) AXON_CONCAT_IMPL(a, b)
 // `device` is a DeviceType enumerator name: CPU or CUDA.
-#define AXON_REGISTER_KERNEL(name, device, fn)                                    \
+#define AXON_REGISTER_KERNEL(name, device, fn)                                        \
   [[maybe_unused]] static const bool AXON_CONCAT(axon_kernel_registered_, __LINE__) = \
       (name.set(::axon::DeviceType::device, fn), true)

@@ -20,17 +20,15 @@ PrintOptions g_options;
 
 // One element, as the formatter sees it.
 struct Value {
-  double f = 0;     // floating dtypes
-  int64_t i = 0;    // integer dtypes
-  bool b = false;   // bool
+  double f = 0;    // floating dtypes
+  int64_t i = 0;   // integer dtypes
+  bool b = false;  // bool
 };
 
 class Printer {
  public:
   explicit Printer(const Tensor& t) : tensor_(t), opts_(g_options) {
-    kind_ = t.dtype() == DType::Bool ? Kind::Bool
-            : t.is_floating_point()  ? Kind::Float
-                                     : Kind::Int;
+    kind_ = t.dtype() == DType::Bool ? Kind::Bool : t.is_floating_point() ? Kind::Float : Kind::Int;
     summarize_ = t.numel() > opts_.threshold;
   }
 
@@ -241,8 +239,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& tensor) {
     if (dtype != get_default_dtype()) suffixes.push_back(dtype_suffix);
     body = "tensor([]";
   } else {
-    bool default_dtype = dtype == get_default_dtype() || dtype == DType::Int64 ||
-                         dtype == DType::Bool;
+    bool default_dtype =
+        dtype == get_default_dtype() || dtype == DType::Int64 || dtype == DType::Bool;
     if (!default_dtype) suffixes.push_back(dtype_suffix);
     body = "tensor(" + Printer(t).body();
   }

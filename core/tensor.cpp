@@ -22,9 +22,7 @@ int64_t Tensor::stride(int64_t d) const {
   return strides()[detail::wrap_dim(d, dim(), "stride")];
 }
 
-TensorOptions Tensor::options() const {
-  return TensorOptions().dtype(dtype()).device(device());
-}
+TensorOptions Tensor::options() const { return TensorOptions().dtype(dtype()).device(device()); }
 
 std::string Tensor::toString() const {
   std::ostringstream os;
@@ -157,8 +155,8 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
   return axon::masked_fill(*this, mask, value);
 }
 
-#define AXON_FORWARD_COMPARISON(fn)                                                    \
-  Tensor Tensor::fn(const Tensor& other) const { return axon::fn(*this, other); }     \
+#define AXON_FORWARD_COMPARISON(fn)                                               \
+  Tensor Tensor::fn(const Tensor& other) const { return axon::fn(*this, other); } \
   Tensor Tensor::fn(const Scalar& other) const { return axon::fn(*this, other); }
 AXON_FORWARD_COMPARISON(eq)
 AXON_FORWARD_COMPARISON(ne)

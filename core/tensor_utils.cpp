@@ -28,8 +28,8 @@ Tensor empty_tensor(IntArrayRef sizes, DType dtype, Device device) {
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides,
                  int64_t storage_offset) {
-  auto impl = std::make_shared<TensorImpl>(base.storage(), base.dtype(), sizes, strides,
-                                           storage_offset);
+  auto impl =
+      std::make_shared<TensorImpl>(base.storage(), base.dtype(), sizes, strides, storage_offset);
   impl->set_is_view(true);
   TensorImpl* b = base.unsafeGetTensorImpl();
   impl->set_view_base(b->view_base() ? b->view_base() : base.impl());

@@ -91,8 +91,8 @@ class GraphTask {
       if (!keep_graph_) node->release_variables();
       AXON_INTERNAL_ASSERT(outputs.size() == node->num_outputs() ||
                                dynamic_cast<AccumulateGrad*>(node.get()) != nullptr,
-                           "{} returned {} gradients for {} inputs", node->name(),
-                           outputs.size(), node->num_outputs());
+                           "{} returned {} gradients for {} inputs", node->name(), outputs.size(),
+                           node->num_outputs());
       for (size_t i = 0; i < outputs.size(); ++i) {
         const Edge& edge = node->next_edge(i);
         if (!edge.is_valid()) continue;

@@ -139,8 +139,7 @@ bool gradcheck(const std::function<variable_list(const variable_list&)>& fn,
 
 bool gradcheck(const std::function<Tensor(const variable_list&)>& fn, const variable_list& inputs,
                const GradcheckOptions& options) {
-  return gradcheck([&fn](const variable_list& x) { return variable_list{fn(x)}; }, inputs,
-                   options);
+  return gradcheck([&fn](const variable_list& x) { return variable_list{fn(x)}; }, inputs, options);
 }
 
 }  // namespace axon::autograd

@@ -87,8 +87,8 @@ template <typename Backward>
 void record(const char* name, ArrayRef<const Tensor*> outputs,
             std::initializer_list<const Tensor*> inputs, std::initializer_list<Tensor> saved,
             Backward&& backward) {
-  auto node = std::make_shared<OpNode<std::decay_t<Backward>>>(name,
-                                                               std::forward<Backward>(backward));
+  auto node =
+      std::make_shared<OpNode<std::decay_t<Backward>>>(name, std::forward<Backward>(backward));
   detail::connect(*node, node, inputs.begin(), inputs.size(), outputs);
   detail::save(node->saved(), saved, outputs);
 }
@@ -97,15 +97,16 @@ template <typename Backward>
 void record(const char* name, const Tensor& output, std::initializer_list<const Tensor*> inputs,
             std::initializer_list<Tensor> saved, Backward&& backward) {
   const Tensor* outputs[] = {&output};
-  record(name, ArrayRef<const Tensor*>(outputs, 1), inputs, saved, std::forward<Backward>(backward));
+  record(name, ArrayRef<const Tensor*>(outputs, 1), inputs, saved,
+         std::forward<Backward>(backward));
 }
 
 // For ops with a list of inputs (cat, stack).
 template <typename Backward>
 void record(const char* name, const Tensor& output, TensorList inputs,
             std::initializer_list<Tensor> saved, Backward&& backward) {
-  auto node = std::make_shared<OpNode<std::decay_t<Backward>>>(name,
-                                                               std::forward<Backward>(backward));
+  auto node =
+      std::make_shared<OpNode<std::decay_t<Backward>>>(name, std::forward<Backward>(backward));
   std::vector<const Tensor*> pointers;
   pointers.reserve(inputs.size());
   for (const Tensor& t : inputs) pointers.push_back(&t);

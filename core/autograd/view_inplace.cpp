@@ -104,18 +104,16 @@ const Tensor& inplace_view_result(const Tensor& view, const Tensor& result, cons
     axon::detail::copy_raw(view, result);
     view.storage()->bump_version();
   }
-  record("CopySlices", base, {&base, &result}, {},
-         [g](const BackwardContext& ctx) {
-           Tensor grad = ctx.grad().contiguous();
-           Tensor mask = zeros(grad.sizes(), TensorOptions(kBool).device(grad.device()));
-           {
-             NoGradGuard no_grad;
-             region_of(mask, g).fill_(true);
-           }
-           Tensor grad_result = ctx.needs_grad(1) ? as_strided_of(grad, g).clone() : Tensor();
-           return variable_list{ctx.needs_grad(0) ? grad.masked_fill(mask, 0) : Tensor(),
-                                grad_result};
-         });
+  record("CopySlices", base, {&base, &result}, {}, [g](const BackwardContext& ctx) {
+    Tensor grad = ctx.grad().contiguous();
+    Tensor mask = zeros(grad.sizes(), TensorOptions(kBool).device(grad.device()));
+    {
+      NoGradGuard no_grad;
+      region_of(mask, g).fill_(true);
+    }
+    Tensor grad_result = ctx.needs_grad(1) ? as_strided_of(grad, g).clone() : Tensor();
+    return variable_list{ctx.needs_grad(0) ? grad.masked_fill(mask, 0) : Tensor(), grad_result};
+  });
   base.unsafeGetTensorImpl()->bump_history_version();
   refresh_view_history(view);
   return view;

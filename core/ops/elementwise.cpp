@@ -142,8 +142,7 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
   if (op == BinaryOp::Div && !is_floating_point(compute)) compute = get_default_dtype();
   if (op == BinaryOp::Sub) check_sub_operands(a.dtype() == DType::Bool, b.dtype() == DType::Bool);
   check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
-  DType out_dtype =
-      kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
+  DType out_dtype = kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
   // A 0-dim CPU tensor may meet a tensor on another device; it then acts as a scalar.
   if (a.device() != b.device()) {
     if (is_cpu_scalar(b)) {
@@ -170,8 +169,7 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Scalar& b
   if (op == BinaryOp::Div && !is_floating_point(compute)) compute = get_default_dtype();
   if (op == BinaryOp::Sub) check_sub_operands(a.dtype() == DType::Bool, b.isBoolean());
   check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
-  DType out_dtype =
-      kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
+  DType out_dtype = kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
   Tensor out = empty_tensor(a.sizes(), out_dtype, a.device());
   Tensor input = convert_dtype(a, compute);
   if (scalar_first) {
@@ -190,7 +188,8 @@ void binary_op_into(BinaryOp op, const char* name, const Tensor& self, const Ite
   AXON_CHECK(can_cast(common, self.dtype()),
              "{}: result type {} can't be cast to the desired output type {}", name, common,
              self.dtype());
-  if (op == BinaryOp::Sub) check_sub_operands(self.dtype() == DType::Bool, other_dtype == DType::Bool);
+  if (op == BinaryOp::Sub)
+    check_sub_operands(self.dtype() == DType::Bool, other_dtype == DType::Bool);
   check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], self.dtype(), name);
   AXON_CHECK(!kernels::kBinaryOpReturnsBool[static_cast<int>(op)] || self.dtype() == DType::Bool,
              "{}: the result is bool but the output is {}", name, self.dtype());
@@ -225,7 +224,7 @@ Tensor unary_op(UnaryOp op, const char* name, const Tensor& self, const OpParams
   DType out_dtype = kernels::kUnaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
   Tensor out = empty_tensor(self.sizes(), out_dtype, self.device());
   kernels::unary_kernel(self.device())(op, params,
-                                        make_elementwise_iter(out, {convert_dtype(self, compute)}));
+                                       make_elementwise_iter(out, {convert_dtype(self, compute)}));
   return out;
 }
 
@@ -338,16 +337,16 @@ Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   check_alpha(self, alpha, "add");
   Tensor out = binary_op(BinaryOp::Add, "add", self, other, {alpha.toDouble()});
   if (records(self, other)) {
-    record("AddBackward0", out, {&self, &other}, {},
-           [a = InputInfo(self), b = InputInfo(other), alpha](const BackwardContext& ctx) {
-             const Tensor& g = ctx.grad();
-             Tensor gb;
-             if (ctx.needs_grad(1)) {
-               gb = reduce_grad(alpha.equal(1) ? g : g * alpha, b.sizes, b.dtype);
-             }
-             return variable_list{ctx.needs_grad(0) ? reduce_grad(g, a.sizes, a.dtype) : Tensor(),
-                                  gb};
-           });
+    record(
+        "AddBackward0", out, {&self, &other}, {},
+        [a = InputInfo(self), b = InputInfo(other), alpha](const BackwardContext& ctx) {
+          const Tensor& g = ctx.grad();
+          Tensor gb;
+          if (ctx.needs_grad(1)) {
+            gb = reduce_grad(alpha.equal(1) ? g : g * alpha, b.sizes, b.dtype);
+          }
+          return variable_list{ctx.needs_grad(0) ? reduce_grad(g, a.sizes, a.dtype) : Tensor(), gb};
+        });
   }
   return out;
 }
@@ -367,14 +366,14 @@ Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha) {
   check_alpha(self, alpha, "sub");
   Tensor out = binary_op(BinaryOp::Sub, "sub", self, other, {alpha.toDouble()});
   if (records(self, other)) {
-    record("SubBackward0", out, {&self, &other}, {},
-           [a = InputInfo(self), b = InputInfo(other), alpha](const BackwardContext& ctx) {
-             const Tensor& g = ctx.grad();
-             Tensor gb;
-             if (ctx.needs_grad(1)) gb = reduce_grad(g * (-alpha), b.sizes, b.dtype);
-             return variable_list{ctx.needs_grad(0) ? reduce_grad(g, a.sizes, a.dtype) : Tensor(),
-                                  gb};
-           });
+    record(
+        "SubBackward0", out, {&self, &other}, {},
+        [a = InputInfo(self), b = InputInfo(other), alpha](const BackwardContext& ctx) {
+          const Tensor& g = ctx.grad();
+          Tensor gb;
+          if (ctx.needs_grad(1)) gb = reduce_grad(g * (-alpha), b.sizes, b.dtype);
+          return variable_list{ctx.needs_grad(0) ? reduce_grad(g, a.sizes, a.dtype) : Tensor(), gb};
+        });
   }
   return out;
 }
@@ -439,8 +438,7 @@ Tensor div(const Tensor& self, const Tensor& other) {
              Tensor ga, gb;
              if (ctx.needs_grad(0)) ga = reduce_grad(g / other_value, a.sizes, a.dtype);
              if (ctx.needs_grad(1)) {
-               gb = reduce_grad(-g * ctx.saved(0) / (other_value * other_value), b.sizes,
-                                b.dtype);
+               gb = reduce_grad(-g * ctx.saved(0) / (other_value * other_value), b.sizes, b.dtype);
              }
              return variable_list{ga, gb};
            });
@@ -463,8 +461,7 @@ Tensor operator/(const Scalar& a, const Tensor& b) {
   Tensor out = binary_op(BinaryOp::Div, "div", b, a, {}, true);
   if (records(b)) {
     record("DivBackward0", out, {&b}, {b, out}, [dtype = b.dtype()](const BackwardContext& ctx) {
-      return variable_list{
-          detail::convert_dtype(-ctx.grad() * ctx.saved(1) / ctx.saved(0), dtype)};
+      return variable_list{detail::convert_dtype(-ctx.grad() * ctx.saved(1) / ctx.saved(0), dtype)};
     });
   }
   return out;
@@ -534,8 +531,7 @@ Tensor maximum_minimum(const Tensor& self, const Tensor& other, bool is_max) {
   const char* name = is_max ? "maximum" : "minimum";
   Tensor out = binary_op(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, name, self, other, {});
   if (records(self, other)) {
-    record(is_max ? "MaximumBackward0" : "MinimumBackward0", out, {&self, &other},
-           {self, other},
+    record(is_max ? "MaximumBackward0" : "MinimumBackward0", out, {&self, &other}, {self, other},
            [a = InputInfo(self), b = InputInfo(other), is_max](const BackwardContext& ctx) {
              Tensor x = ctx.saved(0), y = ctx.saved(1);
              Tensor ga, gb;
@@ -605,8 +601,7 @@ const Tensor& Tensor::mul_(const Scalar& other) const {
   return apply_inplace(
       *this, "mul_", records(*this),
       [&] {
-        detail::binary_op_into(BinaryOp::Mul, "mul_", *this, IterInput(other, DType::Float64),
-                               {});
+        detail::binary_op_into(BinaryOp::Mul, "mul_", *this, IterInput(other, DType::Float64), {});
       },
       [&](const Tensor& in) { return axon::mul(in, operand_for(other, *this, in)); });
 }
@@ -620,8 +615,7 @@ const Tensor& Tensor::div_(const Scalar& other) const {
   return apply_inplace(
       *this, "div_", records(*this),
       [&] {
-        detail::binary_op_into(BinaryOp::Div, "div_", *this, IterInput(other, DType::Float64),
-                               {});
+        detail::binary_op_into(BinaryOp::Div, "div_", *this, IterInput(other, DType::Float64), {});
       },
       [&](const Tensor& in) { return axon::div(in, operand_for(other, *this, in)); });
 }
@@ -653,8 +647,7 @@ Tensor unary_with_grad(UnaryOp op, const char* name, const char* node_name, cons
   Tensor out = unary_op(op, name, self, params);
   if (records(self)) {
     Tensor no_tensor;
-    record(node_name, out, {&self},
-           {save_input ? self : no_tensor, save_output ? out : no_tensor},
+    record(node_name, out, {&self}, {save_input ? self : no_tensor, save_output ? out : no_tensor},
            [backward, dtype = self.dtype()](const BackwardContext& ctx) {
              return variable_list{
                  detail::convert_dtype(backward(ctx.grad(), ctx.saved(0), ctx.saved(1)), dtype)};
@@ -719,46 +712,39 @@ Tensor log(const Tensor& self) {
                          [](const Tensor& g, const Tensor& x, const Tensor&) { return g / x; });
 }
 Tensor sqrt(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Sqrt, "sqrt", "SqrtBackward0", self, false, true,
-                         [](const Tensor& g, const Tensor&, const Tensor& y) {
-                           return g / (y * 2);
-                         });
+  return unary_with_grad(
+      UnaryOp::Sqrt, "sqrt", "SqrtBackward0", self, false, true,
+      [](const Tensor& g, const Tensor&, const Tensor& y) { return g / (y * 2); });
 }
 Tensor rsqrt(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Rsqrt, "rsqrt", "RsqrtBackward0", self, false, true,
-                         [](const Tensor& g, const Tensor&, const Tensor& y) {
-                           return g * y.pow(3) * (-0.5);
-                         });
+  return unary_with_grad(
+      UnaryOp::Rsqrt, "rsqrt", "RsqrtBackward0", self, false, true,
+      [](const Tensor& g, const Tensor&, const Tensor& y) { return g * y.pow(3) * (-0.5); });
 }
 Tensor abs(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Abs, "abs", "AbsBackward0", self, true, false,
-                         [](const Tensor& g, const Tensor& x, const Tensor&) {
-                           return g * x.sign();
-                         });
+  return unary_with_grad(
+      UnaryOp::Abs, "abs", "AbsBackward0", self, true, false,
+      [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.sign(); });
 }
 Tensor sign(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Sign, "sign", "SignBackward0", self, false, false,
-                         [](const Tensor& g, const Tensor&, const Tensor&) {
-                           return zeros_like(g);
-                         });
+  return unary_with_grad(
+      UnaryOp::Sign, "sign", "SignBackward0", self, false, false,
+      [](const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); });
 }
 Tensor sin(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Sin, "sin", "SinBackward0", self, true, false,
-                         [](const Tensor& g, const Tensor& x, const Tensor&) {
-                           return g * x.cos();
-                         });
+  return unary_with_grad(
+      UnaryOp::Sin, "sin", "SinBackward0", self, true, false,
+      [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x.cos(); });
 }
 Tensor cos(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Cos, "cos", "CosBackward0", self, true, false,
-                         [](const Tensor& g, const Tensor& x, const Tensor&) {
-                           return -g * x.sin();
-                         });
+  return unary_with_grad(
+      UnaryOp::Cos, "cos", "CosBackward0", self, true, false,
+      [](const Tensor& g, const Tensor& x, const Tensor&) { return -g * x.sin(); });
 }
 Tensor tanh(const Tensor& self) {
-  return unary_with_grad(UnaryOp::Tanh, "tanh", "TanhBackward0", self, false, true,
-                         [](const Tensor& g, const Tensor&, const Tensor& y) {
-                           return detail::tanh_backward(g, y);
-                         });
+  return unary_with_grad(
+      UnaryOp::Tanh, "tanh", "TanhBackward0", self, false, true,
+      [](const Tensor& g, const Tensor&, const Tensor& y) { return detail::tanh_backward(g, y); });
 }
 Tensor sigmoid(const Tensor& self) {
   return unary_with_grad(UnaryOp::Sigmoid, "sigmoid", "SigmoidBackward0", self, false, true,
@@ -774,11 +760,11 @@ Tensor relu(const Tensor& self) {
 }
 Tensor square(const Tensor& self) {
   return unary_with_grad(UnaryOp::Square, "square", "PowBackward0", self, true, false,
-                         [](const Tensor& g, const Tensor& x, const Tensor&) {
-                           return g * x * 2;
-                         });
+                         [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x * 2; });
 }
-Tensor logical_not(const Tensor& self) { return unary_op(UnaryOp::LogicalNot, "logical_not", self); }
+Tensor logical_not(const Tensor& self) {
+  return unary_op(UnaryOp::LogicalNot, "logical_not", self);
+}
 Tensor isnan(const Tensor& self) { return unary_op(UnaryOp::IsNan, "isnan", self); }
 Tensor isinf(const Tensor& self) { return unary_op(UnaryOp::IsInf, "isinf", self); }
 Tensor isfinite(const Tensor& self) { return unary_op(UnaryOp::IsFinite, "isfinite", self); }
@@ -793,12 +779,11 @@ Tensor clamp(const Tensor& self, const std::optional<Scalar>& min,
     input = detail::convert_dtype(self, get_default_dtype());
   }
   double lo = min->toDouble(), hi = max->toDouble();
-  return unary_with_grad(
-      UnaryOp::Clamp, "clamp", "ClampBackward1", input, true, false,
-      [lo, hi](const Tensor& g, const Tensor& x, const Tensor&) {
-        return where(logical_and(x >= lo, x <= hi), g, zeros_like(g));
-      },
-      {lo, hi});
+  return unary_with_grad(UnaryOp::Clamp, "clamp", "ClampBackward1", input, true, false,
+                         [lo, hi](const Tensor& g, const Tensor& x, const Tensor&) {
+                           return where(logical_and(x >= lo, x <= hi), g, zeros_like(g));
+                         },
+                         {lo, hi});
 }
 
 Tensor clamp_min(const Tensor& self, const Scalar& min) {
@@ -807,12 +792,11 @@ Tensor clamp_min(const Tensor& self, const Scalar& min) {
     input = detail::convert_dtype(self, get_default_dtype());
   }
   double lo = min.toDouble();
-  return unary_with_grad(
-      UnaryOp::ClampMin, "clamp_min", "ClampMinBackward0", input, true, false,
-      [lo](const Tensor& g, const Tensor& x, const Tensor&) {
-        return where(x >= lo, g, zeros_like(g));
-      },
-      {lo});
+  return unary_with_grad(UnaryOp::ClampMin, "clamp_min", "ClampMinBackward0", input, true, false,
+                         [lo](const Tensor& g, const Tensor& x, const Tensor&) {
+                           return where(x >= lo, g, zeros_like(g));
+                         },
+                         {lo});
 }
 
 Tensor clamp_max(const Tensor& self, const Scalar& max) {
@@ -821,18 +805,16 @@ Tensor clamp_max(const Tensor& self, const Scalar& max) {
     input = detail::convert_dtype(self, get_default_dtype());
   }
   double hi = max.toDouble();
-  return unary_with_grad(
-      UnaryOp::ClampMax, "clamp_max", "ClampMaxBackward0", input, true, false,
-      [hi](const Tensor& g, const Tensor& x, const Tensor&) {
-        return where(x <= hi, g, zeros_like(g));
-      },
-      {hi});
+  return unary_with_grad(UnaryOp::ClampMax, "clamp_max", "ClampMaxBackward0", input, true, false,
+                         [hi](const Tensor& g, const Tensor& x, const Tensor&) {
+                           return where(x <= hi, g, zeros_like(g));
+                         },
+                         {hi});
 }
 
 namespace {
 // An in-place clamp cannot put a fractional bound into an integer tensor.
-void check_inplace_bound(const Tensor& self, const std::optional<Scalar>& bound,
-                         const char* name) {
+void check_inplace_bound(const Tensor& self, const std::optional<Scalar>& bound, const char* name) {
   AXON_CHECK(self.is_floating_point() || !bound || !bound->isFloatingPoint(),
              "{}: result type {} can't be cast to the desired output type {}", name,
              get_default_dtype(), self.dtype());
@@ -840,12 +822,11 @@ void check_inplace_bound(const Tensor& self, const std::optional<Scalar>& bound,
 }  // namespace
 
 // In-place unary ops: the kernel when nothing is recorded, else the out-of-place op.
-#define AXON_UNARY_INPLACE(method, name, fn, op, params)                                     \
-  const Tensor& Tensor::method const {                                                                 \
-    return apply_inplace(                                                                  \
-        *this, name, records(*this),                                                       \
-        [&] { detail::unary_op_into(op, name, *this, params); },                            \
-        [&](const Tensor& in) { return fn; });      \
+#define AXON_UNARY_INPLACE(method, name, fn, op, params)                                      \
+  const Tensor& Tensor::method const {                                                        \
+    return apply_inplace(                                                                     \
+        *this, name, records(*this), [&] { detail::unary_op_into(op, name, *this, params); }, \
+        [&](const Tensor& in) { return fn; });                                                \
   }
 AXON_UNARY_INPLACE(neg_(), "neg_", axon::neg(in), UnaryOp::Neg, {})
 AXON_UNARY_INPLACE(exp_(), "exp_", axon::exp(in), UnaryOp::Exp, {})
@@ -877,7 +858,8 @@ const Tensor& Tensor::clamp_max_(const Scalar& max) const {
       [&](const Tensor& in) { return axon::clamp_max(in, max); });
 }
 
-const Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max) const {
+const Tensor& Tensor::clamp_(const std::optional<Scalar>& min,
+                             const std::optional<Scalar>& max) const {
   AXON_CHECK(min || max, "clamp_: at least one of 'min' or 'max' must not be None");
   if (!max) return clamp_min_(*min);
   if (!min) return clamp_max_(*max);
@@ -886,8 +868,7 @@ const Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::option
   return apply_inplace(
       *this, "clamp_", records(*this),
       [&] {
-        detail::unary_op_into(UnaryOp::Clamp, "clamp_", *this,
-                              {min->toDouble(), max->toDouble()});
+        detail::unary_op_into(UnaryOp::Clamp, "clamp_", *this, {min->toDouble(), max->toDouble()});
       },
       [&](const Tensor& in) { return axon::clamp(in, min, max); });
 }
@@ -904,8 +885,8 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
   detail::check_same_device(condition, self, "where");
   detail::check_same_device(self, other, "where");
   DType dtype = result_type(self, other);
-  DimVector shape = broadcast_shapes(broadcast_shapes(condition.sizes(), self.sizes()),
-                                     other.sizes());
+  DimVector shape =
+      broadcast_shapes(broadcast_shapes(condition.sizes(), self.sizes()), other.sizes());
   Tensor out = detail::empty_tensor(shape, dtype, self.device());
   kernels::where_kernel(out.device())(detail::make_elementwise_iter(
       out, {condition, detail::convert_dtype(self, dtype), detail::convert_dtype(other, dtype)}));
@@ -938,8 +919,8 @@ Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other) {
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
   detail::check_defined(self, "masked_fill", "self");
   detail::check_defined(mask, "masked_fill", "mask");
-  AXON_CHECK(mask.dtype() == DType::Bool,
-             "masked_fill: expected a bool mask, but got a {} tensor", mask.dtype());
+  AXON_CHECK(mask.dtype() == DType::Bool, "masked_fill: expected a bool mask, but got a {} tensor",
+             mask.dtype());
   broadcast_shapes(self.sizes(), mask.sizes());  // says which sizes disagree, self first
   Tensor fill = full({}, value, TensorOptions().dtype(self.dtype()).device(self.device()));
   Tensor out;
@@ -971,12 +952,12 @@ const Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) cons
 }
 
 // ---- comparisons and logic ------------------------------------------------------------------
-#define AXON_COMPARISON_FN(fn, op)                                        \
-  Tensor fn(const Tensor& self, const Tensor& other) {                    \
-    return binary_op(BinaryOp::op, #fn, self, other, {});                 \
-  }                                                                       \
-  Tensor fn(const Tensor& self, const Scalar& other) {                    \
-    return binary_op(BinaryOp::op, #fn, self, other, {}, false);          \
+#define AXON_COMPARISON_FN(fn, op)                               \
+  Tensor fn(const Tensor& self, const Tensor& other) {           \
+    return binary_op(BinaryOp::op, #fn, self, other, {});        \
+  }                                                              \
+  Tensor fn(const Tensor& self, const Scalar& other) {           \
+    return binary_op(BinaryOp::op, #fn, self, other, {}, false); \
   }
 AXON_COMPARISON_FN(eq, Eq)
 AXON_COMPARISON_FN(ne, Ne)
@@ -1006,8 +987,8 @@ bool equal(const Tensor& self, const Tensor& other) {
 }
 
 Tensor isclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
-  AXON_CHECK(rtol >= 0 && atol >= 0, "isclose: rtol ({}) and atol ({}) must be non-negative",
-             rtol, atol);
+  AXON_CHECK(rtol >= 0 && atol >= 0, "isclose: rtol ({}) and atol ({}) must be non-negative", rtol,
+             atol);
   NoGradGuard no_grad;
   Tensor close = self == other;
   if (equal_nan && (self.is_floating_point() || other.is_floating_point())) {

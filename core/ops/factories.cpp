@@ -85,8 +85,8 @@ Tensor tensor(const TensorData& data, const TensorOptions& options) {
     T* p = host.data_ptr<T>();
     for (size_t i = 0; i < values.size(); ++i) {
       const Scalar& v = values[i];
-      p[i] = v.isFloatingPoint() ? kernels::cast_to<T>(v.toDouble())
-                                 : kernels::cast_to<T>(v.toLong());
+      p[i] =
+          v.isFloatingPoint() ? kernels::cast_to<T>(v.toDouble()) : kernels::cast_to<T>(v.toLong());
     }
   });
   Tensor out = host;
@@ -104,7 +104,8 @@ Tensor tensor_from_buffer(const void* data, DType dtype, int64_t count, IntArray
              "tensor: {} values cannot fill a tensor of shape {} ({} elements)", count, shape,
              product(shape));
   Tensor host = empty_tensor(shape, dtype, Device(kCPU));
-  if (count > 0) std::memcpy(host.data_ptr(), data, static_cast<size_t>(count) * element_size(dtype));
+  if (count > 0)
+    std::memcpy(host.data_ptr(), data, static_cast<size_t>(count) * element_size(dtype));
   NoGradGuard no_grad;
   Tensor out = host.to(options.device(), options.has_dtype() ? options.dtype() : dtype);
   return finish(out, options);
@@ -113,8 +114,7 @@ Tensor tensor_from_buffer(const void* data, DType dtype, int64_t count, IntArray
 
 // ---- from_blob ------------------------------------------------------------------------------
 
-Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
-                 const TensorOptions& options) {
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options) {
   AXON_CHECK(sizes.size() == strides.size(), "from_blob: {} sizes but {} strides", sizes.size(),
              strides.size());
   DType dtype = options.dtype();
@@ -211,8 +211,7 @@ Tensor randn_like(const Tensor& other, const TensorOptions& options) {
 Tensor randint_like(const Tensor& other, int64_t high, const TensorOptions& options) {
   return randint_like(other, 0, high, options);
 }
-Tensor randint_like(const Tensor& other, int64_t low, int64_t high,
-                    const TensorOptions& options) {
+Tensor randint_like(const Tensor& other, int64_t low, int64_t high, const TensorOptions& options) {
   detail::check_defined(other, "randint_like");
   return randint(low, high, other.sizes(), like(other, options));
 }

@@ -67,11 +67,13 @@ const Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Scalar& va
   return *this;
 }
 
-const Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) const {
+const Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices,
+                                 const Tensor& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices.begin(), indices.size()), value);
 }
 
-const Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value) const {
+const Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices,
+                                 const Scalar& value) const {
   return index_put_(ArrayRef<TensorIndex>(indices.begin(), indices.size()), value);
 }
 

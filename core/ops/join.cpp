@@ -31,8 +31,10 @@ std::pair<DimVector, DType> cat_shape(TensorList tensors, int64_t& dim, const ch
     dim = 0;
     return {DimVector{0}, dtype};
   }
-  AXON_CHECK(reference->dim() > 0, "{}(): zero-dimensional tensor (at position {}) cannot be "
-             "concatenated", op, reference - tensors.data());
+  AXON_CHECK(reference->dim() > 0,
+             "{}(): zero-dimensional tensor (at position {}) cannot be "
+             "concatenated",
+             op, reference - tensors.data());
   dim = detail::wrap_dim(dim, reference->dim(), op);
   DimVector shape(reference->sizes());
   shape[dim] = 0;
@@ -79,21 +81,20 @@ Tensor cat(TensorList tensors, int64_t dim) {
       ranges.emplace_back(offsets[i], skipped ? -1 : tensors[i].size(dim));
       dtypes.push_back(tensors[i].dtype());
     }
-    record("CatBackward0", out, tensors, {},
-           [ranges, dtypes, dim](const BackwardContext& ctx) {
-             variable_list grads;
-             for (size_t i = 0; i < ranges.size(); ++i) {
-               if (!ctx.needs_grad(i)) {
-                 grads.emplace_back();
-               } else if (ranges[i].second < 0) {
-                 grads.push_back(zeros({0}, ctx.grad().options().dtype(dtypes[i])));
-               } else {
-                 grads.push_back(detail::convert_dtype(
-                     ctx.grad().narrow(dim, ranges[i].first, ranges[i].second), dtypes[i]));
-               }
-             }
-             return grads;
-           });
+    record("CatBackward0", out, tensors, {}, [ranges, dtypes, dim](const BackwardContext& ctx) {
+      variable_list grads;
+      for (size_t i = 0; i < ranges.size(); ++i) {
+        if (!ctx.needs_grad(i)) {
+          grads.emplace_back();
+        } else if (ranges[i].second < 0) {
+          grads.push_back(zeros({0}, ctx.grad().options().dtype(dtypes[i])));
+        } else {
+          grads.push_back(detail::convert_dtype(
+              ctx.grad().narrow(dim, ranges[i].first, ranges[i].second), dtypes[i]));
+        }
+      }
+      return grads;
+    });
   }
   return out;
 }
@@ -121,10 +122,10 @@ Tensor stack(TensorList tensors, int64_t dim) {
     record("StackBackward0", out, tensors, {}, [dtypes, d](const BackwardContext& ctx) {
       variable_list grads;
       for (size_t i = 0; i < dtypes.size(); ++i) {
-        grads.push_back(ctx.needs_grad(i) ? detail::convert_dtype(
-                                                ctx.grad().select(d, static_cast<int64_t>(i)),
-                                                dtypes[i])
-                                          : Tensor());
+        grads.push_back(
+            ctx.needs_grad(i)
+                ? detail::convert_dtype(ctx.grad().select(d, static_cast<int64_t>(i)), dtypes[i])
+                : Tensor());
       }
       return grads;
     });
@@ -198,8 +199,10 @@ std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t d
   int64_t d = detail::wrap_dim(dim, self.dim(), "split");
   int64_t total = 0;
   for (int64_t s : split_sizes) {
-    AXON_CHECK(s >= 0, "split_with_sizes expects split_sizes have only non-negative entries, "
-               "but got split_sizes={}", split_sizes);
+    AXON_CHECK(s >= 0,
+               "split_with_sizes expects split_sizes have only non-negative entries, "
+               "but got split_sizes={}",
+               split_sizes);
     total += s;
   }
   AXON_CHECK(total == self.size(d),

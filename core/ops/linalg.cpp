@@ -1,13 +1,12 @@
 // Matrix products: mm, bmm (one batched GEMM kernel) and matmul (PyTorch's broadcasting rules
 // built on them).
-#include "kernels/common/gemm.h"
-
 #include <algorithm>
 
 #include "axon/autograd/grad_mode.h"
 #include "axon/functions.h"
 #include "core/autograd/record.h"
 #include "core/tensor_utils.h"
+#include "kernels/common/gemm.h"
 
 namespace axon {
 
@@ -45,8 +44,8 @@ void check_matmul_operands(const Tensor& a, const Tensor& b, const char* op) {
   detail::check_defined(b, op, "mat2");
   detail::check_same_device(a, b, op);
   AXON_CHECK(a.dtype() == b.dtype(),
-             "{}: expected self and mat2 to have the same dtype, but got: {} != {}", op,
-             a.dtype(), b.dtype());
+             "{}: expected self and mat2 to have the same dtype, but got: {} != {}", op, a.dtype(),
+             b.dtype());
   AXON_CHECK(a.is_floating_point() || a.dtype() == DType::Int64,
              "{}: not implemented for {} tensors", op, a.dtype());
 }
@@ -110,8 +109,8 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
 Tensor bmm(const Tensor& self, const Tensor& mat2) {
   check_matmul_operands(self, mat2, "bmm");
   AXON_CHECK(self.dim() == 3 && mat2.dim() == 3,
-             "bmm: expected 3-D tensors, got self of shape {} and mat2 of shape {}",
-             self.sizes(), mat2.sizes());
+             "bmm: expected 3-D tensors, got self of shape {} and mat2 of shape {}", self.sizes(),
+             mat2.sizes());
   AXON_CHECK(self.size(0) == mat2.size(0),
              "bmm: batch sizes differ: self has {} matrices and mat2 has {}", self.size(0),
              mat2.size(0));

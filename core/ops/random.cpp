@@ -77,8 +77,10 @@ void check_floating(const Tensor& self, const char* name) {
 const Tensor& uniform_(const Tensor& self, double from, double to) {
   detail::check_defined(self, "uniform_");
   check_floating(self, "uniform_");
-  AXON_CHECK(from <= to, "uniform_: expects to return a [from, to) range, but found from={} > "
-             "to={}", from, to);
+  AXON_CHECK(from <= to,
+             "uniform_: expects to return a [from, to) range, but found from={} > "
+             "to={}",
+             from, to);
   return fill_random(self, "uniform_", [&](const Tensor& t, Generator& gen) {
     kernels::uniform_kernel(t.device())(t, from, to, gen);
   });

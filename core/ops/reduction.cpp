@@ -1,7 +1,5 @@
 // Reductions (sum, mean, prod, max/min, arg-reductions, var/std, logsumexp, any/all) and
 // softmax/log_softmax, with their backward formulas.
-#include "kernels/common/reduce.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,6 +8,7 @@
 #include "axon/functions.h"
 #include "core/autograd/record.h"
 #include "core/tensor_utils.h"
+#include "kernels/common/reduce.h"
 #include "kernels/common/softmax.h"
 
 namespace axon {
@@ -33,7 +32,7 @@ struct ReducePlan {
   DimVector keep_sizes;       // output shape with keepdim
   DimVector out_sizes;        // output shape without keepdim
   ReduceShape shape;
-  Tensor input;  // contiguous, [outer, size, inner]
+  Tensor input;       // contiguous, [outer, size, inner]
   int64_t count = 1;  // elements reduced into each output
 };
 
@@ -45,8 +44,10 @@ ReducePlan plan(const Tensor& self, IntArrayRef dims, const char* op) {
   for (int64_t d : dims) {
     int64_t w = detail::wrap_dim(d, ndim, op);
     if (ndim == 0) continue;
-    AXON_CHECK(!p.reduced[w] || dims.empty(), "{}: dim {} appears multiple times in the list of "
-               "dims", op, w);
+    AXON_CHECK(!p.reduced[w] || dims.empty(),
+               "{}: dim {} appears multiple times in the list of "
+               "dims",
+               op, w);
     p.reduced[w] = true;
   }
   int64_t first = -1, last = -1;
@@ -87,8 +88,8 @@ ReducePlan plan(const Tensor& self, IntArrayRef dims, const char* op) {
 
 // Runs a value reduction of `self` (already in the output dtype) and shapes the result.
 Tensor run_reduce(ReduceOp op, const Tensor& self, const ReducePlan& p, bool keepdim) {
-  Tensor out = detail::empty_tensor(keepdim ? p.keep_sizes : p.out_sizes, self.dtype(),
-                                    self.device());
+  Tensor out =
+      detail::empty_tensor(keepdim ? p.keep_sizes : p.out_sizes, self.dtype(), self.device());
   NoGradGuard no_grad;
   kernels::reduce_kernel(self.device())(op, out, detail::convert_dtype(p.input, self.dtype()),
                                         p.shape);
@@ -160,29 +161,29 @@ Tensor prod_impl(const Tensor& self, IntArrayRef dims, bool keepdim, std::option
                  const char* node_name) {
   detail::check_defined(self, "prod");
   ReducePlan p = plan(self, dims, "prod");
-  Tensor out = run_reduce(ReduceOp::Prod, detail::convert_dtype(self, sum_dtype(self, dtype)), p,
-                          keepdim);
+  Tensor out =
+      run_reduce(ReduceOp::Prod, detail::convert_dtype(self, sum_dtype(self, dtype)), p, keepdim);
   if (records(self)) {
     // d prod / d x_i is the product of the other elements: result / x_i when no element is
     // zero; otherwise the product of the non-zero elements where x_i is the only zero, else 0.
-    record(node_name, out, {&self}, {self, out},
-           [keep = p.keep_sizes, reduce_dims = DimVector(dims)](const BackwardContext& ctx) {
-             Tensor x = ctx.saved(0);
-             Tensor g = ctx.grad().reshape(keep).expand(x.sizes());
-             Tensor result = ctx.saved(1).reshape(keep).expand(x.sizes());
-             Tensor is_zero = x == 0;
-             if (!is_zero.any().item<bool>()) {
-               return variable_list{detail::convert_dtype(g * result / x, x.dtype())};
-             }
-             Tensor nonzero_prod =
-                 prod_impl(where(is_zero, 1, x), reduce_dims, true, std::nullopt, "")
-                     .expand(x.sizes());
-             Tensor zero_count = is_zero.sum(reduce_dims, true).expand(x.sizes());
-             Tensor zero = zeros_like(x);
-             Tensor others = where(zero_count == 0, nonzero_prod / x,
-                                   where(logical_and(zero_count == 1, is_zero), nonzero_prod, zero));
-             return variable_list{detail::convert_dtype(g * others, x.dtype())};
-           });
+    record(
+        node_name, out, {&self}, {self, out},
+        [keep = p.keep_sizes, reduce_dims = DimVector(dims)](const BackwardContext& ctx) {
+          Tensor x = ctx.saved(0);
+          Tensor g = ctx.grad().reshape(keep).expand(x.sizes());
+          Tensor result = ctx.saved(1).reshape(keep).expand(x.sizes());
+          Tensor is_zero = x == 0;
+          if (!is_zero.any().item<bool>()) {
+            return variable_list{detail::convert_dtype(g * result / x, x.dtype())};
+          }
+          Tensor nonzero_prod = prod_impl(where(is_zero, 1, x), reduce_dims, true, std::nullopt, "")
+                                    .expand(x.sizes());
+          Tensor zero_count = is_zero.sum(reduce_dims, true).expand(x.sizes());
+          Tensor zero = zeros_like(x);
+          Tensor others = where(zero_count == 0, nonzero_prod / x,
+                                where(logical_and(zero_count == 1, is_zero), nonzero_prod, zero));
+          return variable_list{detail::convert_dtype(g * others, x.dtype())};
+        });
   }
   return out;
 }
@@ -209,8 +210,8 @@ Tensor evenly_distribute(const Tensor& grad, const Tensor& x, const Tensor& resu
   return where(mask, (grad.reshape(keep) / count).expand(x.sizes()), zeros_like(x));
 }
 
-Tensor extreme_all(const Tensor& self, bool is_max, IntArrayRef dims, bool keepdim,
-                   const char* op, const char* node_name) {
+Tensor extreme_all(const Tensor& self, bool is_max, IntArrayRef dims, bool keepdim, const char* op,
+                   const char* node_name) {
   detail::check_defined(self, op);
   ReducePlan p = plan(self, dims, op);
   AXON_CHECK(self.numel() > 0 || !dims.empty(),
@@ -233,8 +234,8 @@ Tensor extreme_all(const Tensor& self, bool is_max, IntArrayRef dims, bool keepd
 }
 
 // Values and indices along one dim.
-std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool keepdim,
-                                       bool is_max, bool want_values, const char* op) {
+std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool keepdim, bool is_max,
+                                       bool want_values, const char* op) {
   detail::check_defined(self, op);
   int64_t d = detail::wrap_dim(dim, self.dim(), op);
   ReducePlan p = plan(self, {d}, op);
@@ -270,7 +271,9 @@ std::tuple<Tensor, Tensor> extreme_dim(const Tensor& self, int64_t dim, bool kee
 }  // namespace
 
 Tensor max(const Tensor& self) { return extreme_all(self, true, {}, false, "max", "MaxBackward1"); }
-Tensor min(const Tensor& self) { return extreme_all(self, false, {}, false, "min", "MinBackward1"); }
+Tensor min(const Tensor& self) {
+  return extreme_all(self, false, {}, false, "min", "MinBackward1");
+}
 Tensor amax(const Tensor& self, IntArrayRef dim, bool keepdim) {
   return extreme_all(self, true, dim, keepdim, "amax", "AmaxBackward0");
 }
@@ -288,7 +291,8 @@ std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim) {
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   detail::check_defined(self, "argmax");
   if (!dim) {
-    AXON_CHECK(self.numel() > 0, "argmax(): Expected reduction dim to be specified for "
+    AXON_CHECK(self.numel() > 0,
+               "argmax(): Expected reduction dim to be specified for "
                "input.numel() == 0.");
     return std::get<1>(extreme_dim(self.reshape({-1}), 0, false, true, false, "argmax"));
   }
@@ -298,7 +302,8 @@ Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
 Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   detail::check_defined(self, "argmin");
   if (!dim) {
-    AXON_CHECK(self.numel() > 0, "argmin(): Expected reduction dim to be specified for "
+    AXON_CHECK(self.numel() > 0,
+               "argmin(): Expected reduction dim to be specified for "
                "input.numel() == 0.");
     return std::get<1>(extreme_dim(self.reshape({-1}), 0, false, false, false, "argmin"));
   }
@@ -345,19 +350,19 @@ Tensor var_impl(const Tensor& self, IntArrayRef dims, bool unbiased, bool keepdi
     if (take_sqrt) out = out.sqrt();
   }
   if (records(self)) {
-    record(take_sqrt ? "StdBackward0" : "VarBackward0", out, {&self}, {self, out},
-           [keep = p.keep_sizes, reduce_dims = DimVector(dims), divisor,
-            take_sqrt](const BackwardContext& ctx) {
-             Tensor x = ctx.saved(0);
-             Tensor centered = x - x.mean(reduce_dims, true);
-             Tensor g = ctx.grad().reshape(keep);
-             if (take_sqrt) {
-               Tensor s = ctx.saved(1).reshape(keep);
-               return variable_list{where(s == 0, zeros_like(centered),
-                                          g * centered / (s * divisor))};
-             }
-             return variable_list{g * centered * (2.0 / divisor)};
-           });
+    record(
+        take_sqrt ? "StdBackward0" : "VarBackward0", out, {&self}, {self, out},
+        [keep = p.keep_sizes, reduce_dims = DimVector(dims), divisor,
+         take_sqrt](const BackwardContext& ctx) {
+          Tensor x = ctx.saved(0);
+          Tensor centered = x - x.mean(reduce_dims, true);
+          Tensor g = ctx.grad().reshape(keep);
+          if (take_sqrt) {
+            Tensor s = ctx.saved(1).reshape(keep);
+            return variable_list{where(s == 0, zeros_like(centered), g * centered / (s * divisor))};
+          }
+          return variable_list{g * centered * (2.0 / divisor)};
+        });
   }
   return out;
 }
@@ -375,8 +380,8 @@ Tensor std(const Tensor& self, bool unbiased) { return var_impl(self, {}, unbias
 
 Tensor logsumexp(const Tensor& self_in, IntArrayRef dim, bool keepdim) {
   detail::check_defined(self_in, "logsumexp");
-  Tensor self = self_in.is_floating_point() ? self_in
-                                            : detail::convert_dtype(self_in, get_default_dtype());
+  Tensor self =
+      self_in.is_floating_point() ? self_in : detail::convert_dtype(self_in, get_default_dtype());
   ReducePlan p = plan(self, dim, "logsumexp");
   Tensor out;
   {

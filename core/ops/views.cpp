@@ -22,9 +22,10 @@ bool records(const Tensor& self) { return autograd::should_record({&self}); }
 Tensor reshaping_view(const Tensor& self, const Tensor& out, const char* name) {
   Tensor result = out;
   if (records(self)) {
-    record(name, result, {&self}, {}, [sizes = DimVector(self.sizes())](const BackwardContext& ctx) {
-      return variable_list{ctx.grad().reshape(sizes)};
-    });
+    record(name, result, {&self}, {},
+           [sizes = DimVector(self.sizes())](const BackwardContext& ctx) {
+             return variable_list{ctx.grad().reshape(sizes)};
+           });
   }
   return result;
 }
@@ -44,8 +45,8 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
     }
   }
   if (infer >= 0) {
-    AXON_CHECK(known != 0 && numel % known == 0,
-               "{}: shape '{}' is invalid for input of size {}", op, shape, numel);
+    AXON_CHECK(known != 0 && numel % known == 0, "{}: shape '{}' is invalid for input of size {}",
+               op, shape, numel);
     out[infer] = numel / known;
   } else {
     AXON_CHECK(known == numel, "{}: shape '{}' is invalid for input of size {}", op, shape, numel);
@@ -128,8 +129,10 @@ Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
   if (self.dim() == 0) return self.reshape({1});
   int64_t start = wrap_dim(start_dim, self.dim(), "flatten");
   int64_t end = wrap_dim(end_dim, self.dim(), "flatten");
-  AXON_CHECK(start <= end, "flatten() has invalid args: start_dim ({}) cannot come after end_dim "
-             "({})", start_dim, end_dim);
+  AXON_CHECK(start <= end,
+             "flatten() has invalid args: start_dim ({}) cannot come after end_dim "
+             "({})",
+             start_dim, end_dim);
   if (start == end) return self;
   DimVector shape;
   for (int64_t d = 0; d < start; ++d) shape.push_back(self.size(d));

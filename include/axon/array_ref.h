@@ -3,14 +3,14 @@
 // DimVector: an owning list of up to kMaxDims values kept inline, so that a tensor's sizes
 // and strides never touch the heap (small ops live or die by allocation counts).
 
+#include <fmt/ostream.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
 #include <vector>
-
-#include <fmt/ostream.h>
 
 #include "axon/error.h"
 

@@ -1,11 +1,11 @@
 #pragma once
 // Where a tensor lives: Device(kCPU) or Device(kCUDA, index).
 
+#include <fmt/ostream.h>
+
 #include <cstdint>
 #include <iosfwd>
 #include <string>
-
-#include <fmt/ostream.h>
 
 namespace axon {
 

@@ -2,12 +2,12 @@
 // Element types. The enum leaves room for float16/bfloat16: adding one means a value here, a
 // row in the traits table in dtype.cpp, and a case in AXON_DISPATCH_* (core/dispatch_types.h).
 
+#include <fmt/ostream.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <string_view>
-
-#include <fmt/ostream.h>
 
 namespace axon {
 

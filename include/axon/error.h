@@ -49,20 +49,20 @@ std::string format_message(fmt::format_string<Args...> format, Args&&... args) {
 
 }  // namespace axon
 
-#define AXON_CHECK(cond, ...)                                                          \
-  do {                                                                                 \
-    if (!(cond)) [[unlikely]] {                                                        \
+#define AXON_CHECK(cond, ...)                                                            \
+  do {                                                                                   \
+    if (!(cond)) [[unlikely]] {                                                          \
       ::axon::detail::throw_error(::axon::detail::format_message(__VA_ARGS__), __FILE__, \
-                                  __LINE__);                                           \
-    }                                                                                  \
+                                  __LINE__);                                             \
+    }                                                                                    \
   } while (false)
 
-#define AXON_INTERNAL_ASSERT(cond, ...)                                                      \
-  do {                                                                                       \
-    if (!(cond)) [[unlikely]] {                                                              \
-      ::axon::detail::throw_internal_error(                                                  \
-          #cond ": " + ::axon::detail::format_message(__VA_ARGS__), __FILE__, __LINE__);     \
-    }                                                                                        \
+#define AXON_INTERNAL_ASSERT(cond, ...)                                                  \
+  do {                                                                                   \
+    if (!(cond)) [[unlikely]] {                                                          \
+      ::axon::detail::throw_internal_error(                                              \
+          #cond ": " + ::axon::detail::format_message(__VA_ARGS__), __FILE__, __LINE__); \
+    }                                                                                    \
   } while (false)
 
 #define AXON_ERROR(...) \

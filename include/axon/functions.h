@@ -30,11 +30,11 @@ class TensorData {
   TensorData(const std::vector<T>& values) {
     for (const T& v : values) list_.emplace_back(v);
     infer();
-    vector_dtype_ = std::is_same_v<T, bool>             ? DType::Bool
-                    : std::is_same_v<T, float>           ? DType::Float32
-                    : std::is_floating_point_v<T>        ? DType::Float64
-                    : std::is_same_v<T, unsigned char>   ? DType::UInt8
-                                                         : DType::Int64;
+    vector_dtype_ = std::is_same_v<T, bool>            ? DType::Bool
+                    : std::is_same_v<T, float>         ? DType::Float32
+                    : std::is_floating_point_v<T>      ? DType::Float64
+                    : std::is_same_v<T, unsigned char> ? DType::UInt8
+                                                       : DType::Int64;
     dtype_ = *vector_dtype_;
   }
   // NOLINTEND(google-explicit-constructor)
@@ -299,8 +299,8 @@ Tensor tensor(const std::vector<T>& values, IntArrayRef shape, TensorOptions opt
   if constexpr (std::is_same_v<T, bool>) {
     // std::vector<bool> is packed; copy through a byte buffer.
     std::vector<uint8_t> bytes(values.begin(), values.end());
-    return detail::tensor_from_buffer(bytes.data(), DType::Bool,
-                                      static_cast<int64_t>(bytes.size()), shape, options);
+    return detail::tensor_from_buffer(bytes.data(), DType::Bool, static_cast<int64_t>(bytes.size()),
+                                      shape, options);
   } else {
     return detail::tensor_from_buffer(converted.data(), dtype,
                                       static_cast<int64_t>(converted.size()), shape, options);

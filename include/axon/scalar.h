@@ -1,11 +1,11 @@
 #pragma once
 // Scalar: one number of any dtype, as in LibTorch (t + 2, full({2}, 1.5), item()).
 
+#include <fmt/ostream.h>
+
 #include <cstdint>
 #include <iosfwd>
 #include <type_traits>
-
-#include <fmt/ostream.h>
 
 #include "axon/dtype.h"
 
@@ -18,7 +18,8 @@ class Scalar {
   Scalar() : Scalar(int64_t{0}) {}
   // NOLINTBEGIN(google-explicit-constructor): numbers convert to Scalar implicitly.
   Scalar(bool v) : kind_(Kind::Bool) { value_.i = v ? 1 : 0; }
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   Scalar(T v) : kind_(Kind::Int) {
     value_.i = static_cast<int64_t>(v);
   }

@@ -93,7 +93,9 @@ class Tensor {
   // --- autograd ---
   bool requires_grad() const;
   const Tensor& requires_grad_(bool requires_grad = true) const;
-  const Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
+  const Tensor& set_requires_grad(bool requires_grad) const {
+    return requires_grad_(requires_grad);
+  }
   // The accumulated gradient (undefined until a backward pass reaches this leaf).
   const Tensor& grad() const;
   Tensor& mutable_grad() const;
@@ -133,8 +135,10 @@ class Tensor {
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   const Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const;
   const Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
-  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value) const;
-  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Tensor& value) const;
+  const Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Scalar& value) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
   std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
@@ -212,7 +216,7 @@ class Tensor {
   Tensor clamp_min(const Scalar& min) const;
   Tensor clamp_max(const Scalar& max) const;
   const Tensor& clamp_(const std::optional<Scalar>& min = std::nullopt,
-                 const std::optional<Scalar>& max = std::nullopt) const;
+                       const std::optional<Scalar>& max = std::nullopt) const;
   const Tensor& clamp_min_(const Scalar& min) const;
   const Tensor& clamp_max_(const Scalar& max) const;
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
@@ -241,7 +245,8 @@ class Tensor {
 
   // --- reductions ---
   Tensor sum(std::optional<DType> dtype = std::nullopt) const;
-  Tensor sum(IntArrayRef dim, bool keepdim = false, std::optional<DType> dtype = std::nullopt) const;
+  Tensor sum(IntArrayRef dim, bool keepdim = false,
+             std::optional<DType> dtype = std::nullopt) const;
   Tensor mean(std::optional<DType> dtype = std::nullopt) const;
   Tensor mean(IntArrayRef dim, bool keepdim = false,
               std::optional<DType> dtype = std::nullopt) const;

@@ -129,8 +129,6 @@ T* Tensor::data_ptr() const {
   }
   return static_cast<T*>(impl->data());
 }
-inline bool Tensor::requires_grad() const {
-  return defined() && impl_->requires_grad();
-}
+inline bool Tensor::requires_grad() const { return defined() && impl_->requires_grad(); }
 
 }  // namespace axon

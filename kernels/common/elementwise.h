@@ -45,8 +45,8 @@ struct ElementwiseIter {
   int ndim = 0;
   int noperands = 0;
   int64_t numel = 0;
-  int64_t shape[kMaxDims];                    // entries past ndim are never read
-  int64_t strides[kMaxOperands][kMaxDims];    // likewise
+  int64_t shape[kMaxDims];                  // entries past ndim are never read
+  int64_t strides[kMaxOperands][kMaxDims];  // likewise
   char* data[kMaxOperands] = {};
   DType dtypes[kMaxOperands] = {};
   bool is_scalar[kMaxOperands] = {};
@@ -72,14 +72,14 @@ struct OpParams {
 };
 
 // ---- unary functors -------------------------------------------------------------------------
-#define AXON_SIMPLE_UNARY(Name, type_set, expr)                  \
-  struct Name {                                                  \
-    static constexpr unsigned types = type_set;                  \
-    explicit Name(const OpParams&) {}                            \
-    template <typename T>                                        \
-    AXON_HOST_DEVICE T operator()(T x) const {                   \
-      return expr;                                               \
-    }                                                            \
+#define AXON_SIMPLE_UNARY(Name, type_set, expr) \
+  struct Name {                                 \
+    static constexpr unsigned types = type_set; \
+    explicit Name(const OpParams&) {}           \
+    template <typename T>                       \
+    AXON_HOST_DEVICE T operator()(T x) const {  \
+      return expr;                              \
+    }                                           \
   };
 
 AXON_SIMPLE_UNARY(NegOp, kNumericTypes, static_cast<T>(-x))
@@ -91,11 +91,19 @@ AXON_SIMPLE_UNARY(SinOp, kFloatingTypes, ax_sin(x))
 AXON_SIMPLE_UNARY(CosOp, kFloatingTypes, ax_cos(x))
 AXON_SIMPLE_UNARY(TanhOp, kFloatingTypes, ax_tanh(x))
 AXON_SIMPLE_UNARY(SigmoidOp, kFloatingTypes, T(1) / (T(1) + ax_exp(-x)))
-AXON_SIMPLE_UNARY(SquareOp, kNumericTypes, static_cast<T>(x * x))
 // relu keeps NaN (x < 0 is false for NaN), as PyTorch's does.
 AXON_SIMPLE_UNARY(ReluOp, kNumericTypes, is_negative(x) ? T(0) : x)
 AXON_SIMPLE_UNARY(SignOp, kNumericTypes, static_cast<T>((T(0) < x) - is_negative(x)))
 #undef AXON_SIMPLE_UNARY
+
+struct SquareOp {
+  static constexpr unsigned types = kNumericTypes;
+  explicit SquareOp(const OpParams&) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T x) const {
+    return static_cast<T>(x * x);
+  }
+};
 
 struct AbsOp {
   static constexpr unsigned types = kNumericTypes;
@@ -188,26 +196,26 @@ struct IsFiniteOp {
 };
 
 // X(enum name, functor)
-#define AXON_UNARY_OPS(X) \
-  X(Neg, NegOp)           \
-  X(Exp, ExpOp)           \
-  X(Log, LogOp)           \
-  X(Sqrt, SqrtOp)         \
-  X(Rsqrt, RsqrtOp)       \
-  X(Abs, AbsOp)           \
-  X(Sign, SignOp)         \
-  X(Sin, SinOp)           \
-  X(Cos, CosOp)           \
-  X(Tanh, TanhOp)         \
-  X(Sigmoid, SigmoidOp)   \
-  X(Relu, ReluOp)         \
-  X(Square, SquareOp)     \
-  X(Clamp, ClampOp)       \
-  X(ClampMin, ClampMinOp) \
-  X(ClampMax, ClampMaxOp) \
+#define AXON_UNARY_OPS(X)     \
+  X(Neg, NegOp)               \
+  X(Exp, ExpOp)               \
+  X(Log, LogOp)               \
+  X(Sqrt, SqrtOp)             \
+  X(Rsqrt, RsqrtOp)           \
+  X(Abs, AbsOp)               \
+  X(Sign, SignOp)             \
+  X(Sin, SinOp)               \
+  X(Cos, CosOp)               \
+  X(Tanh, TanhOp)             \
+  X(Sigmoid, SigmoidOp)       \
+  X(Relu, ReluOp)             \
+  X(Square, SquareOp)         \
+  X(Clamp, ClampOp)           \
+  X(ClampMin, ClampMinOp)     \
+  X(ClampMax, ClampMaxOp)     \
   X(LogicalNot, LogicalNotOp) \
-  X(IsNan, IsNanOp)       \
-  X(IsInf, IsInfOp)       \
+  X(IsNan, IsNanOp)           \
+  X(IsInf, IsInfOp)           \
   X(IsFinite, IsFiniteOp)
 
 // ---- binary functors ------------------------------------------------------------------------
@@ -285,14 +293,14 @@ struct MinimumOp {
   }
 };
 
-#define AXON_COMPARISON(Name, expr)               \
-  struct Name {                                   \
-    static constexpr unsigned types = kAllTypes;  \
-    explicit Name(const OpParams&) {}             \
-    template <typename T>                         \
+#define AXON_COMPARISON(Name, expr)                    \
+  struct Name {                                        \
+    static constexpr unsigned types = kAllTypes;       \
+    explicit Name(const OpParams&) {}                  \
+    template <typename T>                              \
     AXON_HOST_DEVICE bool operator()(T a, T b) const { \
-      return expr;                                \
-    }                                             \
+      return expr;                                     \
+    }                                                  \
   };
 AXON_COMPARISON(EqOp, a == b)
 AXON_COMPARISON(NeOp, a != b)
@@ -331,24 +339,24 @@ struct TanhBackwardOp {
   }
 };
 
-#define AXON_BINARY_OPS(X)           \
-  X(Add, AddOp)                      \
-  X(Sub, SubOp)                      \
-  X(Mul, MulOp)                      \
-  X(Div, DivOp)                      \
-  X(Pow, PowOp)                      \
-  X(Maximum, MaximumOp)              \
-  X(Minimum, MinimumOp)              \
-  X(Eq, EqOp)                        \
-  X(Ne, NeOp)                        \
-  X(Lt, LtOp)                        \
-  X(Le, LeOp)                        \
-  X(Gt, GtOp)                        \
-  X(Ge, GeOp)                        \
-  X(LogicalAnd, LogicalAndOp)        \
-  X(LogicalOr, LogicalOrOp)          \
-  X(LogicalXor, LogicalXorOp)        \
-  X(ReluBackward, ReluBackwardOp)    \
+#define AXON_BINARY_OPS(X)              \
+  X(Add, AddOp)                         \
+  X(Sub, SubOp)                         \
+  X(Mul, MulOp)                         \
+  X(Div, DivOp)                         \
+  X(Pow, PowOp)                         \
+  X(Maximum, MaximumOp)                 \
+  X(Minimum, MinimumOp)                 \
+  X(Eq, EqOp)                           \
+  X(Ne, NeOp)                           \
+  X(Lt, LtOp)                           \
+  X(Le, LeOp)                           \
+  X(Gt, GtOp)                           \
+  X(Ge, GeOp)                           \
+  X(LogicalAnd, LogicalAndOp)           \
+  X(LogicalOr, LogicalOrOp)             \
+  X(LogicalXor, LogicalXorOp)           \
+  X(ReluBackward, ReluBackwardOp)       \
   X(SigmoidBackward, SigmoidBackwardOp) \
   X(TanhBackward, TanhBackwardOp)
 

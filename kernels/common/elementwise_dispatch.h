@@ -35,9 +35,9 @@ void launch_functor(const OpParams& params, DType dtype, const Launch& launch) {
 template <typename Launch>
 void dispatch_unary(UnaryOp op, const OpParams& params, DType dtype, const Launch& launch) {
   switch (op) {
-#define AXON_CASE(name, functor)                          \
-  case UnaryOp::name:                                     \
-    launch_functor<functor, 1>(params, dtype, launch);    \
+#define AXON_CASE(name, functor)                       \
+  case UnaryOp::name:                                  \
+    launch_functor<functor, 1>(params, dtype, launch); \
     return;
     AXON_UNARY_OPS(AXON_CASE)
 #undef AXON_CASE
@@ -47,9 +47,9 @@ void dispatch_unary(UnaryOp op, const OpParams& params, DType dtype, const Launc
 template <typename Launch>
 void dispatch_binary(BinaryOp op, const OpParams& params, DType dtype, const Launch& launch) {
   switch (op) {
-#define AXON_CASE(name, functor)                          \
-  case BinaryOp::name:                                    \
-    launch_functor<functor, 2>(params, dtype, launch);    \
+#define AXON_CASE(name, functor)                       \
+  case BinaryOp::name:                                 \
+    launch_functor<functor, 2>(params, dtype, launch); \
     return;
     AXON_BINARY_OPS(AXON_CASE)
 #undef AXON_CASE

@@ -31,12 +31,12 @@ AXON_HOST_DEVICE bool is_negative(T x) {
 }
 
 #if defined(__CUDA_ARCH__)
-#define AXON_MATH_FN(name, float_fn, double_fn)                                       \
-  AXON_HOST_DEVICE float name(float x) { return ::float_fn(x); }                      \
+#define AXON_MATH_FN(name, float_fn, double_fn)                  \
+  AXON_HOST_DEVICE float name(float x) { return ::float_fn(x); } \
   AXON_HOST_DEVICE double name(double x) { return ::double_fn(x); }
 #else
-#define AXON_MATH_FN(name, float_fn, double_fn)                                       \
-  AXON_HOST_DEVICE float name(float x) { return std::double_fn(x); }                  \
+#define AXON_MATH_FN(name, float_fn, double_fn)                      \
+  AXON_HOST_DEVICE float name(float x) { return std::double_fn(x); } \
   AXON_HOST_DEVICE double name(double x) { return std::double_fn(x); }
 #endif
 

@@ -13,8 +13,7 @@ namespace axon::cpu {
 // Calls run(ptrs, inner_strides, n) for consecutive runs of the innermost dim covering the
 // flat range [begin, end). ptrs point at each operand's first element of the run.
 template <typename Run>
-void for_each_run(const kernels::ElementwiseIter& it, int64_t begin, int64_t end,
-                  const Run& run) {
+void for_each_run(const kernels::ElementwiseIter& it, int64_t begin, int64_t end, const Run& run) {
   const int nops = it.noperands;
   if (it.ndim == 1) {  // the common case after coalescing: one run
     char* ptrs[kernels::kMaxOperands];

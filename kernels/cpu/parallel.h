@@ -22,7 +22,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
     return;
   }
   const int64_t tasks = std::min<int64_t>(max_threads, (n + grain - 1) / grain);
-#pragma omp parallel num_threads(static_cast<int>(tasks))
+#pragma omp parallel num_threads(static_cast <int>(tasks))
   {
     const int64_t nt = omp_get_num_threads();
     const int64_t tid = omp_get_thread_num();

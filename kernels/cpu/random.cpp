@@ -16,8 +16,8 @@ template <typename T>
 T uniform_real(Generator& gen, T from, T to) {
   if constexpr (std::is_same_v<T, double>) {
     constexpr uint64_t mask = (uint64_t{1} << 53) - 1;
-    double x = static_cast<double>(gen.random64() & mask) *
-               (1.0 / static_cast<double>(uint64_t{1} << 53));
+    double x =
+        static_cast<double>(gen.random64() & mask) * (1.0 / static_cast<double>(uint64_t{1} << 53));
     return std::fma(x, to - from, from);
   } else {
     constexpr uint32_t mask = (uint32_t{1} << 24) - 1;

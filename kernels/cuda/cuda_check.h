@@ -6,13 +6,13 @@
 
 #include "axon/error.h"
 
-#define AXON_CUDA_CHECK(expr)                                                              \
-  do {                                                                                     \
-    const cudaError_t axon_cuda_status = (expr);                                           \
-    if (axon_cuda_status != cudaSuccess) [[unlikely]] {                                    \
-      AXON_ERROR("CUDA call `{}` failed: {} ({})", #expr,                                  \
-                 cudaGetErrorString(axon_cuda_status), cudaGetErrorName(axon_cuda_status)); \
-    }                                                                                      \
+#define AXON_CUDA_CHECK(expr)                                                                   \
+  do {                                                                                          \
+    const cudaError_t axon_cuda_status = (expr);                                                \
+    if (axon_cuda_status != cudaSuccess) [[unlikely]] {                                         \
+      AXON_ERROR("CUDA call `{}` failed: {} ({})", #expr, cudaGetErrorString(axon_cuda_status), \
+                 cudaGetErrorName(axon_cuda_status));                                           \
+    }                                                                                           \
   } while (false)
 
 #define AXON_CUDA_LAUNCH_CHECK() AXON_CUDA_CHECK(cudaGetLastError())

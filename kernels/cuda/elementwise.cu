@@ -3,11 +3,10 @@
 //
 // Only compiled so far: no CUDA allocator is registered yet, so no CUDA tensor can reach these
 // launchers until the CUDA backend issue lands (and runs them on a GPU).
-#include "kernels/common/elementwise.h"
-
 #include <algorithm>
 
 #include "kernels/common/dtype_dispatch.h"
+#include "kernels/common/elementwise.h"
 #include "kernels/common/elementwise_dispatch.h"
 #include "kernels/cuda/cuda_check.h"
 
