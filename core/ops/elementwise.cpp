@@ -134,15 +134,26 @@ Tensor unaliased(const Tensor& input, const Tensor& out) {
 
 }  // namespace
 
+// The dtype a binary op computes in, from its operands' common dtype: true division makes
+// integers float, and bool operands cannot be subtracted.
+DType binary_compute_dtype(BinaryOp op, DType common, bool a_is_bool, bool b_is_bool) {
+  if (op == BinaryOp::Sub) check_sub_operands(a_is_bool, b_is_bool);
+  return op == BinaryOp::Div && !is_floating_point(common) ? get_default_dtype() : common;
+}
+
+// Checks the op is defined for `compute` and returns its output dtype.
+DType binary_out_dtype(BinaryOp op, DType compute, const char* name) {
+  check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
+  return kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
+}
+
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b,
                  const OpParams& params) {
   check_defined(a, name, "self");
   check_defined(b, name, "other");
-  DType compute = result_type(a, b);
-  if (op == BinaryOp::Div && !is_floating_point(compute)) compute = get_default_dtype();
-  if (op == BinaryOp::Sub) check_sub_operands(a.dtype() == DType::Bool, b.dtype() == DType::Bool);
-  check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
-  DType out_dtype = kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
+  DType compute = binary_compute_dtype(op, result_type(a, b), a.dtype() == DType::Bool,
+                                       b.dtype() == DType::Bool);
+  DType out_dtype = binary_out_dtype(op, compute, name);
   // A 0-dim CPU tensor may meet a tensor on another device; it then acts as a scalar.
   if (a.device() != b.device()) {
     if (is_cpu_scalar(b)) {
@@ -165,11 +176,9 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Scalar& b,
                  const OpParams& params, bool scalar_first) {
   check_defined(a, name, "self");
-  DType compute = result_type(a, b);
-  if (op == BinaryOp::Div && !is_floating_point(compute)) compute = get_default_dtype();
-  if (op == BinaryOp::Sub) check_sub_operands(a.dtype() == DType::Bool, b.isBoolean());
-  check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], compute, name);
-  DType out_dtype = kernels::kBinaryOpReturnsBool[static_cast<int>(op)] ? DType::Bool : compute;
+  DType compute =
+      binary_compute_dtype(op, result_type(a, b), a.dtype() == DType::Bool, b.isBoolean());
+  DType out_dtype = binary_out_dtype(op, compute, name);
   Tensor out = empty_tensor(a.sizes(), out_dtype, a.device());
   Tensor input = convert_dtype(a, compute);
   if (scalar_first) {
@@ -183,15 +192,13 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Scalar& b
 void binary_op_into(BinaryOp op, const char* name, const Tensor& self, const IterInput& other,
                     const OpParams& params) {
   DType other_dtype = other.tensor ? other.tensor->dtype() : other.scalar.dtype();
-  DType common = other.tensor ? result_type(self, *other.tensor) : result_type(self, other.scalar);
-  if (op == BinaryOp::Div && !is_floating_point(common)) common = get_default_dtype();
+  DType common = binary_compute_dtype(
+      op, other.tensor ? result_type(self, *other.tensor) : result_type(self, other.scalar),
+      self.dtype() == DType::Bool, other_dtype == DType::Bool);
   AXON_CHECK(can_cast(common, self.dtype()),
              "{}: result type {} can't be cast to the desired output type {}", name, common,
              self.dtype());
-  if (op == BinaryOp::Sub)
-    check_sub_operands(self.dtype() == DType::Bool, other_dtype == DType::Bool);
-  check_op_dtype(kernels::kBinaryOpTypes[static_cast<int>(op)], self.dtype(), name);
-  AXON_CHECK(!kernels::kBinaryOpReturnsBool[static_cast<int>(op)] || self.dtype() == DType::Bool,
+  AXON_CHECK(binary_out_dtype(op, self.dtype(), name) == self.dtype(),
              "{}: the result is bool but the output is {}", name, self.dtype());
   if (other.tensor == nullptr) {
     run_binary(op, params, self, self, IterInput(other.scalar, self.dtype()));
