@@ -342,6 +342,29 @@ inline Tensor operator!(const Tensor& a) { return logical_not(a); }
 void set_num_threads(int n);
 int get_num_threads();
 
+// ---------------------------------------------------------------------------------------------
+// Convolution and pooling (NCHW, or unbatched CHW); float32 and float64
+// ---------------------------------------------------------------------------------------------
+// stride, padding and dilation take one value for both dims or {h, w}; an undefined bias means
+// none. The weight is [out_channels, in_channels / groups, kH, kW].
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              IntArrayRef stride = 1, IntArrayRef padding = 0, IntArrayRef dilation = 1,
+              int64_t groups = 1);
+// An empty stride means stride = kernel_size. With ceil_mode the last window may overhang the
+// input, but must start inside it or in the left padding (PyTorch's rule).
+Tensor max_pool2d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = 0, IntArrayRef dilation = 1, bool ceil_mode = false);
+// Also the int64 index of each maximum, flat over H * W within its plane.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& self, IntArrayRef kernel_size,
+                                                   IntArrayRef stride = {}, IntArrayRef padding = 0,
+                                                   IntArrayRef dilation = 1,
+                                                   bool ceil_mode = false);
+Tensor avg_pool2d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = 0, bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+// Window i of n over a length L covers [floor(i * L / n), ceil((i + 1) * L / n)).
+Tensor adaptive_avg_pool2d(const Tensor& self, IntArrayRef output_size);
+
 }  // namespace axon
 
 // ---- template definitions ----
