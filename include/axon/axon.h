@@ -12,6 +12,7 @@
 #include "axon/print.h"
 #include "axon/random.h"
 #include "axon/scalar.h"
+#include "axon/serialize.h"
 #include "axon/storage.h"
 #include "axon/tensor.h"
 #include "axon/tensor_options.h"

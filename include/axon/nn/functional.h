@@ -102,4 +102,29 @@ inline Tensor binary_cross_entropy_with_logits(
                                                 options.pos_weight(), options.reduction());
 }
 
+// ---- convolution and pooling ----------------------------------------------------------------
+inline Tensor conv2d(const Tensor& input, const Tensor& weight,
+                     const Conv2dFuncOptions& options = {}) {
+  return axon::conv2d(input, weight, options.bias(), options.stride(), options.padding(),
+                      options.dilation(), options.groups());
+}
+inline Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options) {
+  return axon::max_pool2d(input, options.kernel_size(), options.stride(), options.padding(),
+                          options.dilation(), options.ceil_mode());
+}
+inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input,
+                                                          const MaxPool2dFuncOptions& options) {
+  return axon::max_pool2d_with_indices(input, options.kernel_size(), options.stride(),
+                                       options.padding(), options.dilation(), options.ceil_mode());
+}
+inline Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& options) {
+  return axon::avg_pool2d(input, options.kernel_size(), options.stride(), options.padding(),
+                          options.ceil_mode(), options.count_include_pad(),
+                          options.divisor_override());
+}
+inline Tensor adaptive_avg_pool2d(const Tensor& input,
+                                  const AdaptiveAvgPool2dFuncOptions& options) {
+  return axon::adaptive_avg_pool2d(input, options.output_size());
+}
+
 }  // namespace axon::nn::functional
