@@ -3,20 +3,28 @@
 
 Writes lenet_golden.safetensors (PyTorch's weights under its state_dict names, an input batch,
 targets, logits, the cross-entropy loss, every parameter's gradient, and the parameters after two
-SGD steps with momentum) and lenet_golden.json (the model's repr and scalar settings).
+SGD steps with momentum), lenet_golden.json (the model's repr and scalar settings) and
+lenet_torch_state.safetensors (the initial model as PyTorch users save it,
+save_file(model.state_dict()): the checkpoint axon::load must read).
+
+With --check-axon PATH it instead loads a checkpoint axon wrote (lenet_axon_state.safetensors,
+written by lenet_golden_test with AXON_UPDATE_FIXTURES=1) into this torch LeNet5 with
+load_state_dict(strict=True) and checks that it holds the initial weights bit for bit.
 
 Run with Debian's torch 1.13 and safetensors from PyPI:
   /usr/bin/python3 -m venv --system-site-packages /work/venv-st
   /work/venv-st/bin/pip install safetensors
   /work/venv-st/bin/python tests/reference/generate_lenet_golden.py
 """
+import argparse
 import json
 import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 0
@@ -50,6 +58,7 @@ def main():
     torch.manual_seed(SEED)
     model = LeNet5()  # PyTorch's default init from SEED: axon must reproduce it bit for bit
     tensors = {f"param.{k}": v.detach().clone() for k, v in model.state_dict().items()}
+    save_file(model.state_dict(), os.path.join(HERE, "lenet_torch_state.safetensors"))
     x = torch.rand(BATCH, 1, 32, 32)
     target = torch.randint(0, 10, (BATCH,))
     tensors["input"] = x
@@ -88,5 +97,26 @@ def main():
         f.write("\n")
 
 
+def check_axon(path):
+    torch.manual_seed(SEED)
+    expected = LeNet5().state_dict()
+    model = LeNet5()
+    for p in model.parameters():
+        torch.nn.init.zeros_(p)
+    model.load_state_dict(load_file(path), strict=True)
+    for k, v in model.state_dict().items():
+        if not torch.equal(v, expected[k]):
+            print(f"{path}: {k} differs from PyTorch's initial LeNet5")
+            return 1
+    print(f"{path}: loads into torch LeNet5 with strict=True; all "
+          f"{len(expected)} tensors equal PyTorch's")
+    return 0
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check-axon", metavar="PATH", help="check a checkpoint axon wrote")
+    args = parser.parse_args()
+    if args.check_axon:
+        sys.exit(check_axon(args.check_axon))
     main()
