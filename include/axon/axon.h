@@ -8,6 +8,7 @@
 #include "axon/error.h"
 #include "axon/functions.h"
 #include "axon/indexing.h"
+#include "axon/optim.h"
 #include "axon/print.h"
 #include "axon/random.h"
 #include "axon/scalar.h"
