@@ -196,6 +196,13 @@ Tensor Tensor::detach() const {
                                              impl->strides(), impl->storage_offset()));
 }
 
+void Tensor::set_data(const Tensor& new_data) const {
+  detail::check_defined(*this, "set_data");
+  detail::check_defined(new_data, "set_data");
+  AXON_CHECK(is_leaf(), "set_data: only a leaf tensor's data can be replaced");
+  impl_->set_data(*new_data.impl());
+}
+
 const Tensor& Tensor::detach_() const {
   detail::check_defined(*this, "detach_");
   AXON_CHECK(!unsafeGetTensorImpl()->is_view() || !requires_grad(),

@@ -718,6 +718,11 @@ Tensor log(const Tensor& self) {
   return unary_with_grad(UnaryOp::Log, "log", "LogBackward0", self, true, false,
                          [](const Tensor& g, const Tensor& x, const Tensor&) { return g / x; });
 }
+Tensor log1p(const Tensor& self) {
+  return unary_with_grad(
+      UnaryOp::Log1p, "log1p", "Log1PBackward0", self, true, false,
+      [](const Tensor& g, const Tensor& x, const Tensor&) { return g / (x + 1); });
+}
 Tensor sqrt(const Tensor& self) {
   return unary_with_grad(
       UnaryOp::Sqrt, "sqrt", "SqrtBackward0", self, false, true,
@@ -765,6 +770,81 @@ Tensor relu(const Tensor& self) {
                            return detail::threshold_backward(g, y);
                          });
 }
+// Parameterised activations: the forward and its (grad, input) backward are functors; the
+// backward is the fused kernel unless a graph is being built through it (create_graph), where
+// it is written in differentiable ops instead.
+namespace {
+template <typename Composite>
+Tensor activation_backward(BinaryOp op, const char* name, const Tensor& grad, const Tensor& x,
+                           const OpParams& params, const Composite& composite) {
+  if (should_record({&grad, &x})) return composite(grad, x);
+  return binary_op(op, name, grad, x, params);
+}
+
+template <typename Composite>
+Tensor activation(UnaryOp op, BinaryOp backward_op, const char* name, const char* node_name,
+                  const Tensor& self, const OpParams& params, const Composite& composite) {
+  detail::check_defined(self, name);
+  AXON_CHECK(self.is_floating_point(), "{}: expected a floating-point tensor, got {}", name,
+             self.dtype());
+  return unary_with_grad(
+      op, name, node_name, self, true, false,
+      [=](const Tensor& g, const Tensor& x, const Tensor&) {
+        return activation_backward(backward_op, name, g, x, params, composite);
+      },
+      params);
+}
+}  // namespace
+
+Tensor leaky_relu(const Tensor& self, const Scalar& negative_slope) {
+  double slope = negative_slope.toDouble();
+  return activation(
+      UnaryOp::LeakyRelu, BinaryOp::LeakyReluBackward, "leaky_relu", "LeakyReluBackward0", self,
+      {slope}, [slope](const Tensor& g, const Tensor& x) { return where(x > 0, g, g * slope); });
+}
+Tensor elu(const Tensor& self, const Scalar& alpha) {
+  double a = alpha.toDouble();
+  return activation(
+      UnaryOp::Elu, BinaryOp::EluBackward, "elu", "EluBackward0", self, {a},
+      [a](const Tensor& g, const Tensor& x) { return where(x <= 0, g * a * exp(x), g); });
+}
+Tensor gelu(const Tensor& self, std::string_view approximate) {
+  AXON_CHECK(approximate == "none" || approximate == "tanh",
+             "gelu: approximate must be 'none' or 'tanh', got '{}'", approximate);
+  double tanh_approximation = approximate == "tanh" ? 1 : 0;
+  return activation(UnaryOp::Gelu, BinaryOp::GeluBackward, "gelu", "GeluBackward0", self,
+                    {tanh_approximation}, [](const Tensor&, const Tensor&) -> Tensor {
+                      AXON_ERROR("gelu: double backward (create_graph) is not supported");
+                    });
+}
+Tensor silu(const Tensor& self) {
+  return activation(UnaryOp::Silu, BinaryOp::SiluBackward, "silu", "SiluBackward0", self, {},
+                    [](const Tensor& g, const Tensor& x) {
+                      Tensor s = sigmoid(x);
+                      return g * s * (1 + x * (1 - s));
+                    });
+}
+Tensor log_sigmoid(const Tensor& self) {
+  return activation(UnaryOp::LogSigmoid, BinaryOp::LogSigmoidBackward, "log_sigmoid",
+                    "LogSigmoidBackward0", self, {},
+                    [](const Tensor& g, const Tensor& x) { return g * sigmoid(-x); });
+}
+
+const Tensor& leaky_relu_(const Tensor& self, const Scalar& negative_slope) {
+  return apply_inplace(
+      self, "leaky_relu_", records(self),
+      [&] {
+        detail::unary_op_into(UnaryOp::LeakyRelu, "leaky_relu_", self, {negative_slope.toDouble()});
+      },
+      [&](const Tensor& in) { return leaky_relu(in, negative_slope); });
+}
+const Tensor& elu_(const Tensor& self, const Scalar& alpha) {
+  return apply_inplace(
+      self, "elu_", records(self),
+      [&] { detail::unary_op_into(UnaryOp::Elu, "elu_", self, {alpha.toDouble()}); },
+      [&](const Tensor& in) { return elu(in, alpha); });
+}
+
 Tensor square(const Tensor& self) {
   return unary_with_grad(UnaryOp::Square, "square", "PowBackward0", self, true, false,
                          [](const Tensor& g, const Tensor& x, const Tensor&) { return g * x * 2; });

@@ -184,4 +184,21 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return out.view(out_shape);
 }
 
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  detail::check_defined(input, "linear", "input");
+  detail::check_defined(weight, "linear", "weight");
+  AXON_CHECK(weight.dim() == 2, "linear: expected a 2-D weight (out_features, in_features), got {}",
+             weight.sizes());
+  AXON_CHECK(input.dim() >= 1 && input.size(-1) == weight.size(1),
+             "linear: input of shape {} cannot be multiplied by a weight of shape {} (expected the "
+             "input's last dim to be {})",
+             input.sizes(), weight.sizes(), weight.size(1));
+  if (bias.defined()) {
+    AXON_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0),
+               "linear: expected a bias of shape [{}], got {}", weight.size(0), bias.sizes());
+  }
+  Tensor out = matmul(input, weight.t());
+  return bias.defined() ? out + bias : out;
+}
+
 }  // namespace axon

@@ -10,6 +10,7 @@
 namespace axon {
 
 AXON_DEFINE_KERNEL(kernels::uniform_kernel);
+AXON_DEFINE_KERNEL(kernels::bernoulli_kernel);
 AXON_DEFINE_KERNEL(kernels::normal_kernel);
 AXON_DEFINE_KERNEL(kernels::random_range_kernel);
 AXON_DEFINE_KERNEL(kernels::randperm_kernel);
@@ -93,6 +94,46 @@ const Tensor& normal_(const Tensor& self, double mean, double std) {
   return fill_random(self, "normal_", [&](const Tensor& t, Generator& gen) {
     kernels::normal_kernel(t.device())(t, mean, std, gen);
   });
+}
+
+const Tensor& bernoulli_(const Tensor& self, double p) {
+  detail::check_defined(self, "bernoulli_");
+  AXON_CHECK(p >= 0 && p <= 1, "bernoulli_: expected 0 <= p <= 1, but got p={}", p);
+  return fill_random(self, "bernoulli_", [&](const Tensor& t, Generator& gen) {
+    kernels::bernoulli_kernel(t.device())(t, p, gen);
+  });
+}
+
+namespace {
+// PyTorch's _dropout_impl: noise = bernoulli(1 - p) / (1 - p), shaped like the input or, for
+// feature dropout, one value per (sample, channel).
+Tensor dropout_impl(const Tensor& input, double p, bool train, bool feature, const char* name) {
+  detail::check_defined(input, name);
+  AXON_CHECK(p >= 0 && p <= 1, "{}: dropout probability has to be between 0 and 1, but got {}",
+             name, p);
+  if (p == 0 || !train || input.numel() == 0) return input;
+  AXON_CHECK(input.is_floating_point(), "{}: expected a floating-point input, got {}", name,
+             input.dtype());
+  if (p == 1) return input * zeros({}, input.options());
+  DimVector noise_shape(input.sizes());
+  if (feature) {
+    AXON_CHECK(input.dim() >= 2,
+               "{}: expected an input with at least 2 dims (N, C, ...), got shape {}", name,
+               input.sizes());
+    for (size_t d = 2; d < noise_shape.size(); ++d) noise_shape[d] = 1;
+  }
+  Tensor noise = detail::empty_tensor(noise_shape, input.dtype(), input.device());
+  bernoulli_(noise, 1 - p);
+  noise.div_(1 - p);
+  return input * noise;
+}
+}  // namespace
+
+Tensor dropout(const Tensor& input, double p, bool train) {
+  return dropout_impl(input, p, train, false, "dropout");
+}
+Tensor feature_dropout(const Tensor& input, double p, bool train) {
+  return dropout_impl(input, p, train, true, "feature_dropout");
 }
 
 Tensor rand(IntArrayRef size, const TensorOptions& options) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -164,6 +165,16 @@ Tensor tanh(const Tensor& self);
 Tensor sigmoid(const Tensor& self);
 Tensor relu(const Tensor& self);
 Tensor square(const Tensor& self);
+Tensor log1p(const Tensor& self);
+// Activations (numerics as PyTorch's CPU kernels).
+Tensor leaky_relu(const Tensor& self, const Scalar& negative_slope = 0.01);
+const Tensor& leaky_relu_(const Tensor& self, const Scalar& negative_slope = 0.01);
+Tensor elu(const Tensor& self, const Scalar& alpha = 1);
+const Tensor& elu_(const Tensor& self, const Scalar& alpha = 1);
+// approximate: "none" (the erf form) or "tanh".
+Tensor gelu(const Tensor& self, std::string_view approximate = "none");
+Tensor silu(const Tensor& self);
+Tensor log_sigmoid(const Tensor& self);
 Tensor logical_not(const Tensor& self);
 Tensor isnan(const Tensor& self);
 Tensor isinf(const Tensor& self);
@@ -238,12 +249,64 @@ Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<DType> dtype =
 // Linear algebra
 // ---------------------------------------------------------------------------------------------
 Tensor matmul(const Tensor& self, const Tensor& other);
+// input @ weight^T + bias (bias may be undefined), as torch.nn.functional.linear.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
 Tensor mm(const Tensor& self, const Tensor& mat2);
 Tensor bmm(const Tensor& self, const Tensor& mat2);
 
 // ---------------------------------------------------------------------------------------------
 // Operators
 // ---------------------------------------------------------------------------------------------
+// ---- normalisation, dropout and losses (the functional forms nn's layers call) ----------
+
+// Batch normalisation over dim 1 of an (N, C, ...) input. In training (or without running
+// statistics) it normalises with the batch's statistics and, when running_mean/running_var are
+// given, updates them in place: running = momentum * batch + (1 - momentum) * running.
+Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                  const Tensor& running_mean, const Tensor& running_var, bool training,
+                  double momentum, double eps, bool cudnn_enabled = true);
+// The output with the batch mean and 1/sqrt(var + eps) used (running ones when not training).
+std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const Tensor& weight,
+                                                     const Tensor& bias, const Tensor& running_mean,
+                                                     const Tensor& running_var, bool training,
+                                                     double momentum, double eps);
+
+// Zeroes each element with probability p and scales the rest by 1 / (1 - p) when train.
+Tensor dropout(const Tensor& input, double p, bool train);
+// The same, one draw per channel (dim 1) of an (N, C, ...) input: Dropout2d.
+Tensor feature_dropout(const Tensor& input, double p, bool train);
+// Elements 1 with probability p (draws as PyTorch's CPU bernoulli_).
+const Tensor& bernoulli_(const Tensor& self, double p);
+
+// How a loss reduces over elements, as at::Reduction.
+namespace Reduction {
+enum Reduction { None, Mean, Sum };
+}  // namespace Reduction
+inline constexpr Reduction::Reduction kNone = Reduction::None;
+inline constexpr Reduction::Reduction kMean = Reduction::Mean;
+inline constexpr Reduction::Reduction kSum = Reduction::Sum;
+
+// input: log-probabilities (C), (N, C) or (N, C, d1, ...); target: int64 class indices.
+Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight = {},
+                Reduction::Reduction reduction = Reduction::Mean, int64_t ignore_index = -100);
+// log_softmax + nll_loss; target class indices (int64) or class probabilities (float).
+Tensor cross_entropy_loss(const Tensor& self, const Tensor& target, const Tensor& weight = {},
+                          Reduction::Reduction reduction = Reduction::Mean,
+                          int64_t ignore_index = -100, double label_smoothing = 0.0);
+Tensor mse_loss(const Tensor& self, const Tensor& target,
+                Reduction::Reduction reduction = Reduction::Mean);
+Tensor l1_loss(const Tensor& self, const Tensor& target,
+               Reduction::Reduction reduction = Reduction::Mean);
+Tensor smooth_l1_loss(const Tensor& self, const Tensor& target,
+                      Reduction::Reduction reduction = Reduction::Mean, double beta = 1.0);
+Tensor huber_loss(const Tensor& self, const Tensor& target,
+                  Reduction::Reduction reduction = Reduction::Mean, double delta = 1.0);
+Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tensor& weight = {},
+                            Reduction::Reduction reduction = Reduction::Mean);
+Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target,
+                                        const Tensor& weight = {}, const Tensor& pos_weight = {},
+                                        Reduction::Reduction reduction = Reduction::Mean);
+
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
 inline Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
@@ -278,6 +341,29 @@ inline Tensor operator!(const Tensor& a) { return logical_not(a); }
 // Threads used by CPU kernels (OpenMP and BLAS); defaults to the machine's cores.
 void set_num_threads(int n);
 int get_num_threads();
+
+// ---------------------------------------------------------------------------------------------
+// Convolution and pooling (NCHW, or unbatched CHW); float32 and float64
+// ---------------------------------------------------------------------------------------------
+// stride, padding and dilation take one value for both dims or {h, w}; an undefined bias means
+// none. The weight is [out_channels, in_channels / groups, kH, kW].
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              IntArrayRef stride = 1, IntArrayRef padding = 0, IntArrayRef dilation = 1,
+              int64_t groups = 1);
+// An empty stride means stride = kernel_size. With ceil_mode the last window may overhang the
+// input, but must start inside it or in the left padding (PyTorch's rule).
+Tensor max_pool2d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = 0, IntArrayRef dilation = 1, bool ceil_mode = false);
+// Also the int64 index of each maximum, flat over H * W within its plane.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& self, IntArrayRef kernel_size,
+                                                   IntArrayRef stride = {}, IntArrayRef padding = 0,
+                                                   IntArrayRef dilation = 1,
+                                                   bool ceil_mode = false);
+Tensor avg_pool2d(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = 0, bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+// Window i of n over a length L covers [floor(i * L / n), ceil((i + 1) * L / n)).
+Tensor adaptive_avg_pool2d(const Tensor& self, IntArrayRef output_size);
 
 }  // namespace axon
 

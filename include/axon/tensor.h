@@ -111,6 +111,9 @@ class Tensor {
                 std::optional<std::vector<Tensor>> inputs = std::nullopt) const;
   Tensor detach() const;
   const Tensor& detach_() const;
+  // Replaces this tensor's data (storage, dtype, shape) with `new_data`'s, keeping its identity
+  // and autograd metadata: how Module::to moves parameters that optimizers already hold.
+  void set_data(const Tensor& new_data) const;
 
   // --- views (share storage with this tensor) ---
   Tensor view(IntArrayRef size) const;

@@ -36,6 +36,13 @@ class TensorImpl {
   }
   // Changes the geometry in place (used by in-place view ops such as detach_ and squeeze_).
   void set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
+  // Takes `src`'s storage, dtype and geometry, keeping this tensor's autograd identity
+  // (Tensor::set_data; Module::to moves parameters this way so every handle sees the move).
+  void set_data(const TensorImpl& src) {
+    storage_ = src.storage_;
+    dtype_ = src.dtype_;
+    set_geometry(src.sizes_, src.strides_, src.storage_offset_);
+  }
 
   // True when this tensor was made by a view op (it shares storage with another tensor).
   bool is_view() const { return is_view_; }

@@ -85,6 +85,7 @@ struct OpParams {
 AXON_SIMPLE_UNARY(NegOp, kNumericTypes, static_cast<T>(-x))
 AXON_SIMPLE_UNARY(ExpOp, kFloatingTypes, ax_exp(x))
 AXON_SIMPLE_UNARY(LogOp, kFloatingTypes, ax_log(x))
+AXON_SIMPLE_UNARY(Log1pOp, kFloatingTypes, ax_log1p(x))
 AXON_SIMPLE_UNARY(SqrtOp, kFloatingTypes, ax_sqrt(x))
 AXON_SIMPLE_UNARY(RsqrtOp, kFloatingTypes, T(1) / ax_sqrt(x))
 AXON_SIMPLE_UNARY(SinOp, kFloatingTypes, ax_sin(x))
@@ -96,6 +97,59 @@ AXON_SIMPLE_UNARY(ReluOp, kNumericTypes, is_negative(x) ? T(0) : x)
 AXON_SIMPLE_UNARY(SignOp, kNumericTypes, static_cast<T>((T(0) < x) - is_negative(x)))
 #undef AXON_SIMPLE_UNARY
 
+// Activations with a parameter: a = negative slope (leaky_relu), alpha (elu), 1 for gelu's tanh
+// approximation. Formulas as PyTorch's CPU kernels (aten/src/ATen/native/cpu/Activation.cpp).
+struct LeakyReluOp {
+  static constexpr unsigned types = kFloatingTypes;
+  double slope;
+  explicit LeakyReluOp(const OpParams& p) : slope(p.a) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T x) const {
+    return x > T(0) ? x : x * static_cast<T>(slope);
+  }
+};
+struct EluOp {
+  static constexpr unsigned types = kFloatingTypes;
+  double alpha;
+  explicit EluOp(const OpParams& p) : alpha(p.a) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T x) const {
+    return x <= T(0) ? ax_expm1(x) * static_cast<T>(alpha) : x;
+  }
+};
+struct GeluOp {
+  static constexpr unsigned types = kFloatingTypes;
+  bool tanh_approximation;
+  explicit GeluOp(const OpParams& p) : tanh_approximation(p.a != 0) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T x) const {
+    if (tanh_approximation) {
+      const T kBeta = T(0.7978845608028654);  // sqrt(2 / pi)
+      const T kKappa = T(0.044715);
+      T inner = kBeta * (x + kKappa * x * x * x);
+      return T(0.5) * x * (T(1) + ax_tanh(inner));
+    }
+    return x * T(0.5) * (T(1) + ax_erf(x * T(0.7071067811865476)));
+  }
+};
+struct SiluOp {
+  static constexpr unsigned types = kFloatingTypes;
+  explicit SiluOp(const OpParams&) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T x) const {
+    return x / (T(1) + ax_exp(-x));
+  }
+};
+// log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow for any x.
+struct LogSigmoidOp {
+  static constexpr unsigned types = kFloatingTypes;
+  explicit LogSigmoidOp(const OpParams&) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T x) const {
+    T min_x = x < T(0) ? x : T(0);
+    return min_x - ax_log1p(ax_exp(-ax_fabs(x)));
+  }
+};
 struct SquareOp {
   static constexpr unsigned types = kNumericTypes;
   explicit SquareOp(const OpParams&) {}
@@ -200,6 +254,7 @@ struct IsFiniteOp {
   X(Neg, NegOp)               \
   X(Exp, ExpOp)               \
   X(Log, LogOp)               \
+  X(Log1p, Log1pOp)           \
   X(Sqrt, SqrtOp)             \
   X(Rsqrt, RsqrtOp)           \
   X(Abs, AbsOp)               \
@@ -209,6 +264,11 @@ struct IsFiniteOp {
   X(Tanh, TanhOp)             \
   X(Sigmoid, SigmoidOp)       \
   X(Relu, ReluOp)             \
+  X(LeakyRelu, LeakyReluOp)   \
+  X(Elu, EluOp)               \
+  X(Gelu, GeluOp)             \
+  X(Silu, SiluOp)             \
+  X(LogSigmoid, LogSigmoidOp) \
   X(Square, SquareOp)         \
   X(Clamp, ClampOp)           \
   X(ClampMin, ClampMinOp)     \
@@ -339,26 +399,94 @@ struct TanhBackwardOp {
   }
 };
 
-#define AXON_BINARY_OPS(X)              \
-  X(Add, AddOp)                         \
-  X(Sub, SubOp)                         \
-  X(Mul, MulOp)                         \
-  X(Div, DivOp)                         \
-  X(Pow, PowOp)                         \
-  X(Maximum, MaximumOp)                 \
-  X(Minimum, MinimumOp)                 \
-  X(Eq, EqOp)                           \
-  X(Ne, NeOp)                           \
-  X(Lt, LtOp)                           \
-  X(Le, LeOp)                           \
-  X(Gt, GtOp)                           \
-  X(Ge, GeOp)                           \
-  X(LogicalAnd, LogicalAndOp)           \
-  X(LogicalOr, LogicalOrOp)             \
-  X(LogicalXor, LogicalXorOp)           \
-  X(ReluBackward, ReluBackwardOp)       \
-  X(SigmoidBackward, SigmoidBackwardOp) \
-  X(TanhBackward, TanhBackwardOp)
+// (grad, input) -> grad input for the activations above; same parameters as the forward.
+struct LeakyReluBackwardOp {
+  static constexpr unsigned types = kFloatingTypes;
+  double slope;
+  explicit LeakyReluBackwardOp(const OpParams& p) : slope(p.a) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T grad, T x) const {
+    return x > T(0) ? grad : grad * static_cast<T>(slope);
+  }
+};
+struct EluBackwardOp {
+  static constexpr unsigned types = kFloatingTypes;
+  double alpha;
+  explicit EluBackwardOp(const OpParams& p) : alpha(p.a) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T grad, T x) const {
+    return x <= T(0) ? grad * static_cast<T>(alpha) * ax_exp(x) : grad;
+  }
+};
+struct GeluBackwardOp {
+  static constexpr unsigned types = kFloatingTypes;
+  bool tanh_approximation;
+  explicit GeluBackwardOp(const OpParams& p) : tanh_approximation(p.a != 0) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T grad, T x) const {
+    if (tanh_approximation) {
+      const T kBeta = T(0.7978845608028654);
+      const T kKappa = T(0.044715);
+      T x_sq = x * x;
+      T inner = kBeta * (x + kKappa * x_sq * x);
+      T tanh_inner = ax_tanh(inner);
+      T left = T(0.5) * x;
+      T right = T(1) + tanh_inner;
+      T left_derivative = T(0.5) * right;
+      T right_derivative =
+          left * (T(1) - tanh_inner * tanh_inner) * kBeta * (T(1) + T(3) * kKappa * x_sq);
+      return grad * (left_derivative + right_derivative);
+    }
+    const T kAlpha = T(0.3989422804014327);  // 1 / sqrt(2 pi)
+    T cdf = T(0.5) * (T(1) + ax_erf(x * T(0.7071067811865476)));
+    T pdf = kAlpha * ax_exp(T(-0.5) * x * x);
+    return grad * (cdf + x * pdf);
+  }
+};
+struct SiluBackwardOp {
+  static constexpr unsigned types = kFloatingTypes;
+  explicit SiluBackwardOp(const OpParams&) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T grad, T x) const {
+    T sigmoid = T(1) / (T(1) + ax_exp(-x));
+    return grad * sigmoid * (T(1) + x * (T(1) - sigmoid));
+  }
+};
+// d/dx log(sigmoid(x)) = sigmoid(-x) = 1 / (1 + exp(x)), which is 0 for large x, not NaN.
+struct LogSigmoidBackwardOp {
+  static constexpr unsigned types = kFloatingTypes;
+  explicit LogSigmoidBackwardOp(const OpParams&) {}
+  template <typename T>
+  AXON_HOST_DEVICE T operator()(T grad, T x) const {
+    return grad / (T(1) + ax_exp(x));
+  }
+};
+
+#define AXON_BINARY_OPS(X)                  \
+  X(Add, AddOp)                             \
+  X(Sub, SubOp)                             \
+  X(Mul, MulOp)                             \
+  X(Div, DivOp)                             \
+  X(Pow, PowOp)                             \
+  X(Maximum, MaximumOp)                     \
+  X(Minimum, MinimumOp)                     \
+  X(Eq, EqOp)                               \
+  X(Ne, NeOp)                               \
+  X(Lt, LtOp)                               \
+  X(Le, LeOp)                               \
+  X(Gt, GtOp)                               \
+  X(Ge, GeOp)                               \
+  X(LogicalAnd, LogicalAndOp)               \
+  X(LogicalOr, LogicalOrOp)                 \
+  X(LogicalXor, LogicalXorOp)               \
+  X(ReluBackward, ReluBackwardOp)           \
+  X(SigmoidBackward, SigmoidBackwardOp)     \
+  X(TanhBackward, TanhBackwardOp)           \
+  X(LeakyReluBackward, LeakyReluBackwardOp) \
+  X(EluBackward, EluBackwardOp)             \
+  X(GeluBackward, GeluBackwardOp)           \
+  X(SiluBackward, SiluBackwardOp)           \
+  X(LogSigmoidBackward, LogSigmoidBackwardOp)
 
 // ---- enums and type tables generated from the lists -----------------------------------------
 #define AXON_ENUM_ENTRY(name, functor) name,

@@ -48,6 +48,8 @@ AXON_MATH_FN(ax_sin, sinf, sin)
 AXON_MATH_FN(ax_cos, cosf, cos)
 AXON_MATH_FN(ax_tanh, tanhf, tanh)
 AXON_MATH_FN(ax_fabs, fabsf, fabs)
+AXON_MATH_FN(ax_erf, erff, erf)
+AXON_MATH_FN(ax_expm1, expm1f, expm1)
 #undef AXON_MATH_FN
 
 AXON_HOST_DEVICE float ax_pow(float a, float b) {

@@ -122,9 +122,20 @@ void randperm_cpu(const Tensor& out, Generator& gen) {
   }
 }
 
+void bernoulli_cpu(const Tensor& out, double p, Generator& gen) {
+  kernels::visit_dtype(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* data = out.data_ptr<T>();
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      data[i] = static_cast<T>(uniform_real<double>(gen, 0.0, 1.0) < p);
+    }
+  });
+}
+
 }  // namespace
 
 AXON_REGISTER_KERNEL(kernels::uniform_kernel, CPU, &uniform_cpu);
+AXON_REGISTER_KERNEL(kernels::bernoulli_kernel, CPU, &bernoulli_cpu);
 AXON_REGISTER_KERNEL(kernels::normal_kernel, CPU, &normal_cpu);
 AXON_REGISTER_KERNEL(kernels::random_range_kernel, CPU, &random_range_cpu);
 AXON_REGISTER_KERNEL(kernels::randperm_kernel, CPU, &randperm_cpu);

@@ -1,0 +1,181 @@
+// conv2d: forward and gradients against PyTorch (conv_golden.json, written by
+// tests/reference/generate_conv_golden.py), gradcheck of the backward and of the double
+// backward, non-contiguous inputs, and every argument error.
+#include <vector>
+
+#include "reference/conv_golden.h"
+#include "test_utils.h"
+
+namespace axon {
+namespace {
+
+using testing::approx;
+using testing::check_golden_case;
+using testing::golden_cases;
+using testing::int_list;
+using testing::json;
+using testing::same;
+
+class ConvTest : public testing::DeviceTest {
+ protected:
+  // Deterministic, irregular float64 values: sin(0.7 * i + seed), as a leaf.
+  Tensor values(IntArrayRef shape, double seed, DType dtype = kFloat64) const {
+    return (arange(product(shape), options(kFloat64)) * 0.7 + seed)
+        .sin()
+        .reshape(shape)
+        .to(dtype)
+        .requires_grad_();
+  }
+};
+
+std::vector<Tensor> run_conv2d(const std::vector<Tensor>& x, const json& a) {
+  return {conv2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), int_list(a, "stride", {1}),
+                 int_list(a, "padding", {0}), int_list(a, "dilation", {1}),
+                 a.value("groups", int64_t{1}))};
+}
+
+TEST_P(ConvTest, MatchesPyTorch) {
+  const std::vector<json> cases = golden_cases("conv2d");
+  ASSERT_EQ(cases.size(), 16u);
+  for (const json& c : cases) check_golden_case(c, device(), run_conv2d);
+}
+
+TEST_P(ConvTest, RecordsConvolutionBackward) {
+  Tensor x = values({1, 2, 4, 4}, 0.1), w = values({3, 2, 3, 3}, 0.2);
+  Tensor out = conv2d(x, w);
+  ASSERT_TRUE(out.grad_fn());
+  EXPECT_EQ(out.grad_fn()->name(), "ConvolutionBackward0");
+  EXPECT_EQ(out.sizes().vec(), (testing::Shape{1, 3, 2, 2}));
+  NoGradGuard no_grad;
+  EXPECT_FALSE(conv2d(x, w).requires_grad());
+}
+
+// Only the gradients asked for are computed: the images of a first layer need none.
+TEST_P(ConvTest, ComputesOnlyTheGradientsNeeded) {
+  Tensor x = values({2, 1, 5, 5}, 0.1).detach(), w = values({2, 1, 3, 3}, 0.2);
+  Tensor b = values({2}, 0.3);
+  conv2d(x, w, b, 1, 1).sum().backward();
+  EXPECT_FALSE(x.grad().defined());
+  ASSERT_TRUE(w.grad().defined());
+  // d sum(out) / d b = the number of output pixels per image, times the batch.
+  EXPECT_TRUE(same(b.grad(), tensor({50.0, 50.0})));
+  Tensor w2 = values({2, 1, 3, 3}, 0.2).detach();
+  conv2d(x, w2, b, 1, 1).sum().backward();
+  EXPECT_TRUE(same(b.grad(), tensor({100.0, 100.0})));
+}
+
+TEST_P(ConvTest, Gradcheck) {
+  using Shape = testing::Shape;
+  struct Case {
+    Shape x, w;
+    bool bias;
+    Shape stride, padding, dilation;
+    int64_t groups;
+  };
+  const std::vector<Case> cases = {
+      {{3, 2, 5, 4}, {3, 2, 3, 2}, true, {1}, {0}, {1}, 1},
+      {{1, 2, 6, 7}, {2, 2, 3, 3}, true, {2, 3}, {1, 2}, {1, 2}, 1},
+      {{2, 4, 4, 4}, {4, 2, 2, 2}, false, {1}, {1}, {1}, 2},
+      {{1, 3, 4, 3}, {3, 1, 3, 3}, true, {1}, {1}, {1}, 3},
+      {{2, 3, 3, 3}, {2, 3, 1, 1}, true, {1}, {0}, {1}, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "x " << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
+    variable_list in = {values(c.x, 0.3), values(c.w, 0.5)};
+    if (c.bias) in.push_back(values({c.w[0]}, 0.7));
+    auto f = [&](const variable_list& v) {
+      return conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), c.stride, c.padding, c.dilation,
+                    c.groups);
+    };
+    EXPECT_TRUE(gradcheck(f, in));
+    // The double backward (create_graph): the gradients as functions of x, w, b and the
+    // upstream gradient.
+    Tensor grad_out = values(f(in).sizes(), 0.9);
+    variable_list with_grad = in;
+    with_grad.push_back(grad_out);
+    auto first_order = [&](const variable_list& v) {
+      AutoGradMode enable_grad(true);  // gradcheck evaluates without grad mode
+      variable_list inputs(v.begin(), v.end() - 1);
+      return autograd::grad({f(inputs)}, inputs, {v.back()}, true, true);
+    };
+    EXPECT_TRUE(gradcheck(first_order, with_grad));
+  }
+}
+
+TEST_P(ConvTest, NonContiguousInputsGiveTheSameResults) {
+  Tensor x = values({2, 3, 6, 5}, 0.1, kFloat32), w = values({4, 3, 3, 2}, 0.2, kFloat32);
+  Tensor b = values({4}, 0.3, kFloat32);
+  Tensor out = conv2d(x, w, b, {2, 1}, 1);
+  Tensor g = values(out.sizes(), 0.4, kFloat32).detach();
+  out.backward(g);
+  // The same values laid out NHWC and as a transposed weight, seen through permuted views.
+  Tensor xt = x.detach().permute({0, 2, 3, 1}).contiguous().permute({0, 3, 1, 2});
+  Tensor wt = w.detach().transpose(2, 3).contiguous().transpose(2, 3);
+  xt.requires_grad_(), wt.requires_grad_();
+  ASSERT_FALSE(xt.is_contiguous());
+  ASSERT_FALSE(wt.is_contiguous());
+  Tensor out2 = conv2d(xt, wt, b.detach(), {2, 1}, 1);
+  out2.backward(g.transpose(2, 3).contiguous().transpose(2, 3));
+  EXPECT_TRUE(same(out2, out));
+  EXPECT_TRUE(same(xt.grad(), x.grad()));
+  EXPECT_TRUE(same(wt.grad(), w.grad()));
+}
+
+TEST_P(ConvTest, EmptyBatch) {
+  Tensor out = conv2d(zeros({0, 2, 5, 5}, options()), ones({3, 2, 3, 3}, options()));
+  EXPECT_EQ(out.sizes().vec(), (testing::Shape{0, 3, 3, 3}));
+}
+
+TEST_P(ConvTest, Errors) {
+  Tensor x = zeros({2, 3, 8, 8}, options()), w = zeros({6, 3, 3, 3}, options());
+  EXPECT_AXON_ERROR(conv2d(zeros({3, 8}, options()), w),
+                    "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of "
+                    "size: [3, 8]");
+  EXPECT_AXON_ERROR(conv2d(x, zeros({6, 3, 3}, options())), "4-D weight");
+  EXPECT_AXON_ERROR(conv2d(x, zeros({6, 2, 3, 3}, options())),
+                    "Given groups=1, weight of size [6, 2, 3, 3], expected input[2, 3, 8, 8] to "
+                    "have 2 channels, but got 3 channels instead");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 1, 0, 1, 2), "expected input[2, 3, 8, 8] to have 6 channels");
+  EXPECT_AXON_ERROR(
+      conv2d(zeros({2, 4, 8, 8}, options()), zeros({3, 2, 3, 3}, options()), {}, 1, 0, 1, 2),
+      "Given groups=2, expected weight to be at least 2 and divisible by 2");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 1, 0, 1, 0), "non-positive groups is not supported");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 0), "non-positive stride is not supported");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, {1, -1}), "non-positive stride is not supported, got [1, -1]");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 1, -1), "negative padding is not supported");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 1, 0, 0), "non-positive dilation is not supported");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, {1, 1, 1}),
+                    "expected stride to be a single integer value or a list of 2 values");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 1, std::vector<int64_t>{}),
+                    "expected padding to be a single integer value");
+  EXPECT_AXON_ERROR(conv2d(x, zeros({6, 3, 9, 9}, options())),
+                    "Calculated padded input size per channel: (8 x 8). Kernel size: (9 x 9). "
+                    "Kernel size can't be greater than actual input size");
+  EXPECT_AXON_ERROR(conv2d(x, w, {}, 1, 0, 4),
+                    "Calculated padded input size per channel: (8 x 8). Kernel size: (9 x 9)");
+  EXPECT_AXON_ERROR(conv2d(x, w, zeros({5}, options())),
+                    "expected bias to be 1-dimensional with 6 elements, but got bias of size [5]");
+  EXPECT_AXON_ERROR(conv2d(x, w, zeros({6, 1}, options())), "expected bias to be 1-dimensional");
+  EXPECT_AXON_ERROR(conv2d(x, w.to(kFloat64)),
+                    "expected input and weight to have the same dtype, but got float32 and "
+                    "float64");
+  EXPECT_AXON_ERROR(conv2d(x, w, zeros({6}, options(kFloat64))),
+                    "expected input and bias to have the same dtype, but got float32 and float64");
+  EXPECT_AXON_ERROR(conv2d(x.to(kInt64), w.to(kInt64)), "conv2d: not implemented for int64");
+  EXPECT_AXON_ERROR(conv2d(Tensor(), w), "conv2d: input is an undefined tensor");
+  EXPECT_AXON_ERROR(conv2d(x, Tensor()), "conv2d: weight is an undefined tensor");
+}
+
+// Tensors on two devices (only where a second device exists).
+TEST_P(ConvTest, DeviceMismatch) {
+  if (device().type() == kCPU) GTEST_SKIP() << "needs a second device";
+  Tensor x = zeros({1, 1, 4, 4}, options()), w = zeros({1, 1, 3, 3});
+  EXPECT_AXON_ERROR(conv2d(x, w), "expected all tensors to be on the same device");
+  EXPECT_AXON_ERROR(conv2d(x, w.to(device()), zeros({1})),
+                    "expected all tensors to be on the same device");
+}
+
+AXON_INSTANTIATE_DEVICE_TEST(ConvTest);
+
+}  // namespace
+}  // namespace axon
