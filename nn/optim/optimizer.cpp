@@ -1,6 +1,7 @@
 #include "axon/optim/optimizer.h"
 
-#include <charconv>
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -8,6 +9,7 @@
 #include "axon/autograd/grad_mode.h"
 #include "axon/error.h"
 #include "axon/functions.h"
+#include "nn/optim/state_dict_keys.h"
 
 namespace axon::optim {
 
@@ -150,12 +152,13 @@ OptimizerParamState* Optimizer::find_state(const Tensor& param) const {
 
 namespace {
 
-std::string group_key(size_t group, std::string_view name) {
-  return "param_groups." + std::to_string(group) + "." + std::string(name);
-}
+using detail::group_key;
+using detail::split_indexed_key;
+using detail::state_key;
 
-std::string state_key(size_t param, std::string_view name) {
-  return "state." + std::to_string(param) + "." + std::string(name);
+// True if `value` is a whole number in [0, limit].
+bool is_count(double value, double limit) {
+  return value >= 0 && value <= limit && value == std::floor(value);
 }
 
 }  // namespace
@@ -177,9 +180,8 @@ OptimizerStateDict Optimizer::state_dict() const {
       if (state == nullptr) continue;
       for (const StateField& field : state->fields()) {
         if (field.count != nullptr) {
-          dict.tensors.emplace_back(
-              state_key(index, field.name),
-              full({}, static_cast<double>(*field.count), TensorOptions(kFloat32)));
+          dict.scalars.emplace_back(state_key(index, field.name),
+                                    static_cast<double>(*field.count));
         } else if (field.tensor->defined()) {
           dict.tensors.emplace_back(state_key(index, field.name), *field.tensor);
         }
@@ -189,51 +191,24 @@ OptimizerStateDict Optimizer::state_dict() const {
   return dict;
 }
 
-namespace {
+// One saved parameter's entries: its tensors and its step counts, by key.
+struct Optimizer::SavedParamState {
+  std::map<std::string, Tensor, std::less<>> tensors;
+  std::map<std::string, double, std::less<>> counts;
+};
 
-// Splits "prefix.<number>.rest" into number and rest; false if the key does not have that form.
-bool split_indexed_key(std::string_view key, std::string_view prefix, size_t* index,
-                       std::string_view* rest) {
-  if (key.substr(0, prefix.size()) != prefix) return false;
-  key.remove_prefix(prefix.size());
-  size_t dot = key.find('.');
-  if (dot == 0 || dot == std::string_view::npos) return false;
-  auto [end, ec] = std::from_chars(key.data(), key.data() + dot, *index);
-  if (ec != std::errc() || end != key.data() + dot) return false;
-  *rest = key.substr(dot + 1);
-  return true;
-}
-
-}  // namespace
-
-void Optimizer::load_state_dict(const OptimizerStateDict& state_dict) {
+std::vector<std::unique_ptr<OptimizerOptions>> Optimizer::load_group_options(
+    std::map<std::string, double>& group_scalars,
+    std::map<size_t, std::pair<Tensor, size_t>>* params_by_id) const {
   const char* who = name_.c_str();
-  std::map<std::string, double> scalars;
-  for (const auto& [key, value] : state_dict.scalars) {
-    AXON_CHECK(scalars.emplace(key, value).second, "{}.load_state_dict: duplicate key '{}'", who,
-               key);
-  }
-  for (const auto& [key, value] : scalars) {
-    size_t g = 0;
-    std::string_view rest;
-    AXON_CHECK(split_indexed_key(key, "param_groups.", &g, &rest),
-               "{}.load_state_dict: unexpected key '{}'", who, key);
-    AXON_CHECK(g < param_groups_.size(),
-               "{}.load_state_dict: key '{}' names parameter group {}, but the optimizer has {} "
-               "groups",
-               who, key, g, param_groups_.size());
-  }
   auto take_scalar = [&](const std::string& key) {
-    auto it = scalars.find(key);
-    AXON_CHECK(it != scalars.end(), "{}.load_state_dict: missing key '{}'", who, key);
+    auto it = group_scalars.find(key);
+    AXON_CHECK(it != group_scalars.end(), "{}.load_state_dict: missing key '{}'", who, key);
     double value = it->second;
-    scalars.erase(it);
+    group_scalars.erase(it);
     return value;
   };
-
-  // New group options, and a map from the saved parameter ids to this optimizer's parameters.
   std::vector<std::unique_ptr<OptimizerOptions>> options;
-  std::map<size_t, std::pair<Tensor, size_t>> params_by_id;  // id -> (parameter, group)
   for (size_t g = 0; g < param_groups_.size(); ++g) {
     const OptimizerParamGroup& group = param_groups_[g];
     std::unique_ptr<OptimizerOptions> loaded = group.options().clone();
@@ -252,73 +227,120 @@ void Optimizer::load_state_dict(const OptimizerStateDict& state_dict) {
     for (size_t k = 0; k < group.params().size(); ++k) {
       std::string key = group_key(g, "params." + std::to_string(k));
       double id = take_scalar(key);
-      AXON_CHECK(id >= 0 && id == static_cast<double>(static_cast<size_t>(id)),
-                 "{}.load_state_dict: '{}' should be a parameter index, got {}", who, key, id);
+      AXON_CHECK(is_count(id, 1e15), "{}.load_state_dict: '{}' should be a parameter index, got {}",
+                 who, key, id);
       AXON_CHECK(
-          params_by_id.emplace(static_cast<size_t>(id), std::pair(group.params()[k], g)).second,
+          params_by_id->emplace(static_cast<size_t>(id), std::pair(group.params()[k], g)).second,
           "{}.load_state_dict: parameter index {} appears twice ('{}')", who, id, key);
     }
   }
   // What is left names a parameter the group does not have, or an option it does not know.
-  AXON_CHECK(scalars.empty(),
+  AXON_CHECK(group_scalars.empty(),
              "{}.load_state_dict: unexpected key '{}' (the saved groups do not match this "
              "optimizer's: a different parameter count or option)",
-             who, scalars.empty() ? std::string() : scalars.begin()->first);
+             who, group_scalars.empty() ? std::string() : group_scalars.begin()->first);
+  return options;
+}
 
-  // The state entries, grouped by parameter id.
-  std::map<size_t, std::map<std::string, Tensor, std::less<>>> entries;
-  for (const auto& [key, tensor] : state_dict.tensors) {
-    size_t id = 0;
-    std::string_view name;
-    AXON_CHECK(split_indexed_key(key, "state.", &id, &name),
+std::unique_ptr<OptimizerParamState> Optimizer::load_param_state(size_t id, const Tensor& param,
+                                                                 const OptimizerOptions& options,
+                                                                 SavedParamState& saved) const {
+  const char* who = name_.c_str();
+  std::vector<std::string> expected = state_keys(options);
+  for (const std::string& key : expected) {
+    AXON_CHECK(saved.tensors.count(key) != 0 || saved.counts.count(key) != 0,
+               "{}.load_state_dict: missing key '{}'", who, state_key(id, key));
+  }
+  std::unique_ptr<OptimizerParamState> state = make_param_state();
+  for (const StateField& field : state->fields()) {
+    const std::string key = state_key(id, field.name);
+    const bool given = saved.tensors.count(field.name) != 0 || saved.counts.count(field.name) != 0;
+    if (!given) continue;
+    AXON_CHECK(std::find(expected.begin(), expected.end(), field.name) != expected.end(),
+               "{}.load_state_dict: unexpected key '{}' for the group's options", who, key);
+    if (field.count != nullptr) {
+      auto it = saved.counts.find(field.name);
+      AXON_CHECK(it != saved.counts.end(),
+                 "{}.load_state_dict: '{}' should be a step count (a scalar), got a tensor", who,
+                 key);
+      // Counts beyond 2^53 would not have come through a double exactly.
+      AXON_CHECK(is_count(it->second, 9007199254740992.0),
+                 "{}.load_state_dict: '{}' should be a step count, got {}", who, key, it->second);
+      *field.count = static_cast<int64_t>(it->second);
+      saved.counts.erase(it);
+      continue;
+    }
+    auto it = saved.tensors.find(field.name);
+    AXON_CHECK(it != saved.tensors.end(),
+               "{}.load_state_dict: '{}' should be a tensor, got the scalar {}", who, key,
+               saved.counts.find(field.name)->second);
+    const Tensor& value = it->second;
+    AXON_CHECK(value.sizes() == param.sizes(),
+               "{}.load_state_dict: '{}' has shape {}, but the parameter has shape {}", who, key,
+               value.sizes(), param.sizes());
+    AXON_CHECK(value.is_floating_point(),
+               "{}.load_state_dict: '{}' should be a floating-point tensor, got {}", who, key,
+               value.dtype());
+    NoGradGuard no_grad;
+    *field.tensor = value.to(param.device(), param.dtype(), false, true);
+    saved.tensors.erase(it);
+  }
+  const std::string left = !saved.tensors.empty()  ? saved.tensors.begin()->first
+                           : !saved.counts.empty() ? saved.counts.begin()->first
+                                                   : std::string();
+  AXON_CHECK(left.empty(), "{}.load_state_dict: unexpected key '{}'", who, state_key(id, left));
+  return state;
+}
+
+void Optimizer::load_state_dict(const OptimizerStateDict& state_dict) {
+  const char* who = name_.c_str();
+  // Sort the entries: group options, and each saved parameter's state.
+  std::map<std::string, double> group_scalars;
+  std::map<size_t, SavedParamState> saved;
+  std::set<std::string> seen;
+  auto check_unique = [&](const std::string& key) {
+    AXON_CHECK(seen.insert(key).second, "{}.load_state_dict: duplicate key '{}'", who, key);
+  };
+  for (const auto& [key, value] : state_dict.scalars) {
+    check_unique(key);
+    size_t index = 0;
+    std::string_view rest;
+    if (split_indexed_key(key, "state.", &index, &rest)) {
+      saved[index].counts.emplace(std::string(rest), value);
+      continue;
+    }
+    AXON_CHECK(split_indexed_key(key, "param_groups.", &index, &rest),
                "{}.load_state_dict: unexpected key '{}'", who, key);
-    AXON_CHECK(params_by_id.count(id) != 0,
-               "{}.load_state_dict: key '{}' names parameter {}, which no group has", who, key, id);
+    AXON_CHECK(index < param_groups_.size(),
+               "{}.load_state_dict: key '{}' names parameter group {}, but the optimizer has {} "
+               "groups",
+               who, key, index, param_groups_.size());
+    group_scalars.emplace(key, value);
+  }
+  for (const auto& [key, tensor] : state_dict.tensors) {
+    check_unique(key);
+    size_t id = 0;
+    std::string_view rest;
+    AXON_CHECK(split_indexed_key(key, "state.", &id, &rest),
+               "{}.load_state_dict: unexpected key '{}'", who, key);
     AXON_CHECK(tensor.defined(), "{}.load_state_dict: '{}' is an undefined tensor", who, key);
-    AXON_CHECK(entries[id].emplace(std::string(name), tensor).second,
-               "{}.load_state_dict: duplicate key '{}'", who, key);
+    saved[id].tensors.emplace(std::string(rest), tensor);
   }
 
+  std::map<size_t, std::pair<Tensor, size_t>> params_by_id;  // id -> (parameter, group)
+  std::vector<std::unique_ptr<OptimizerOptions>> options =
+      load_group_options(group_scalars, &params_by_id);
   std::unordered_map<void*, std::unique_ptr<OptimizerParamState>> new_state;
-  for (auto& [id, named] : entries) {
-    const auto& [param, g] = params_by_id.at(id);
-    std::vector<std::string> expected = state_keys(*options[g]);
-    for (const std::string& key : expected) {
-      AXON_CHECK(named.count(key) != 0, "{}.load_state_dict: missing key '{}'", who,
-                 state_key(id, key));
-    }
-    std::unique_ptr<OptimizerParamState> state = make_param_state();
-    for (const StateField& field : state->fields()) {
-      auto it = named.find(field.name);
-      if (it == named.end()) continue;
-      const std::string key = state_key(id, field.name);
-      AXON_CHECK(std::find(expected.begin(), expected.end(), it->first) != expected.end(),
-                 "{}.load_state_dict: unexpected key '{}' for the group's options", who, key);
-      const Tensor& value = it->second;
-      if (field.count != nullptr) {
-        AXON_CHECK(value.numel() == 1,
-                   "{}.load_state_dict: '{}' should hold one number, got "
-                   "shape {}",
-                   who, key, value.sizes());
-        double count = value.item<double>();
-        AXON_CHECK(count >= 0 && count == static_cast<double>(static_cast<int64_t>(count)),
-                   "{}.load_state_dict: '{}' should be a step count, got {}", who, key, count);
-        *field.count = static_cast<int64_t>(count);
-      } else {
-        AXON_CHECK(value.sizes() == param.sizes(),
-                   "{}.load_state_dict: '{}' has shape {}, but the parameter has shape {}", who,
-                   key, value.sizes(), param.sizes());
-        AXON_CHECK(value.is_floating_point(),
-                   "{}.load_state_dict: '{}' should be a floating-point tensor, got {}", who, key,
-                   value.dtype());
-        NoGradGuard no_grad;
-        *field.tensor = value.to(param.device(), param.dtype(), false, true);
-      }
-      named.erase(it);
-    }
-    AXON_CHECK(named.empty(), "{}.load_state_dict: unexpected key '{}'", who,
-               named.empty() ? std::string() : state_key(id, named.begin()->first));
-    new_state.emplace(param.unsafeGetTensorImpl(), std::move(state));
+  for (auto& [id, entries] : saved) {
+    auto it = params_by_id.find(id);
+    AXON_CHECK(it != params_by_id.end(),
+               "{}.load_state_dict: key '{}' names parameter {}, which no group has", who,
+               state_key(id, entries.tensors.empty() ? entries.counts.begin()->first
+                                                     : entries.tensors.begin()->first),
+               id);
+    const auto& [param, g] = it->second;
+    new_state.emplace(param.unsafeGetTensorImpl(),
+                      load_param_state(id, param, *options[g], entries));
   }
 
   // Everything checked: commit.

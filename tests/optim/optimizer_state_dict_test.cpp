@@ -117,14 +117,12 @@ TEST_P(OptimizerStateDictTest, NamesFollowPyTorchsStateDict) {
   train_step(adam, p);
   train_step(adam, p);
   optim::OptimizerStateDict dict = adam.state_dict();
-  EXPECT_EQ(tensor_names(dict),
-            (std::vector<std::string>{"state.0.exp_avg", "state.0.exp_avg_sq", "state.0.step",
-                                      "state.1.exp_avg", "state.1.exp_avg_sq", "state.1.step",
-                                      "state.2.exp_avg", "state.2.exp_avg_sq", "state.2.step"}));
-  Tensor step = tensor_entry(dict, "state.1.step");
-  EXPECT_EQ(step.dim(), 0);
-  EXPECT_EQ(step.dtype(), kFloat32);  // as PyTorch keeps Adam's step
-  EXPECT_EQ(step.item<double>(), 2.0);
+  EXPECT_EQ(
+      tensor_names(dict),
+      (std::vector<std::string>{"state.0.exp_avg", "state.0.exp_avg_sq", "state.1.exp_avg",
+                                "state.1.exp_avg_sq", "state.2.exp_avg", "state.2.exp_avg_sq"}));
+  // The step count is a scalar (PyTorch's float32 tensor would stop counting exactly at 2^24).
+  EXPECT_EQ(scalar(dict, "state.1.step"), 2.0);
   // State tensors are shared, as PyTorch's state_dict() shares them.
   auto& state = static_cast<optim::AdamParamState&>(*adam.state().at(p[0].unsafeGetTensorImpl()));
   EXPECT_TRUE(tensor_entry(dict, "state.0.exp_avg").is_same(state.exp_avg()));
@@ -137,7 +135,7 @@ TEST_P(OptimizerStateDictTest, NamesFollowPyTorchsStateDict) {
   EXPECT_EQ(scalar(dict, "param_groups.0.params.0"), 0.0);
   EXPECT_EQ(scalar(dict, "param_groups.0.params.1"), 1.0);
   EXPECT_EQ(scalar(dict, "param_groups.1.params.0"), 2.0);  // numbered across groups
-  EXPECT_EQ(dict.scalars.size(), 2u * 6u + 3u);
+  EXPECT_EQ(dict.scalars.size(), 2u * 6u + 3u + 3u);
 
   // SGD without momentum has no state; with momentum, a buffer per parameter that had a grad.
   optim::SGD plain(fresh_params(), 0.1);
@@ -154,14 +152,15 @@ TEST_P(OptimizerStateDictTest, NamesFollowPyTorchsStateDict) {
 
   optim::RMSprop rmsprop(p, optim::RMSpropOptions().momentum(0.5).centered(true));
   train_step(rmsprop, p);
-  EXPECT_EQ(tensor_names(rmsprop.state_dict()).size(), 3u * 4u);
+  EXPECT_EQ(tensor_names(rmsprop.state_dict()).size(), 3u * 3u);
+  EXPECT_EQ(scalar(rmsprop.state_dict(), "state.0.step"), 1.0);
   tensor_entry(rmsprop.state_dict(), "state.2.grad_avg");
   tensor_entry(rmsprop.state_dict(), "state.2.momentum_buffer");
   tensor_entry(rmsprop.state_dict(), "state.0.square_avg");
   optim::Adagrad adagrad(p);
   EXPECT_EQ(tensor_names(adagrad.state_dict()),
-            (std::vector<std::string>{"state.0.step", "state.0.sum", "state.1.step", "state.1.sum",
-                                      "state.2.step", "state.2.sum"}));
+            (std::vector<std::string>{"state.0.sum", "state.1.sum", "state.2.sum"}));
+  EXPECT_EQ(scalar(adagrad.state_dict(), "state.2.step"), 0.0);
   EXPECT_EQ(scalar(adagrad.state_dict(), "param_groups.0.initial_accumulator_value"), 0.0);
   EXPECT_EQ(scalar(adagrad.state_dict(), "param_groups.0.lr_decay"), 0.0);
 }
@@ -250,12 +249,31 @@ TEST_P(OptimizerStateDictTest, LoadingAMismatchedDictIsAnErrorNamingTheKey) {
   expect_rejected(dict, "unexpected key 'exp_avg'");
 
   dict = good;
-  set_entry(dict.tensors, "state.0.step", full({}, -1.0, options(kFloat32)));
+  set_entry(dict.scalars, "state.0.step", -1.0);
   expect_rejected(dict, "'state.0.step' should be a step count, got -1");
 
   dict = good;
-  set_entry(dict.tensors, "state.0.step", zeros({2}, options(kFloat32)));
-  expect_rejected(dict, "'state.0.step' should hold one number");
+  set_entry(dict.scalars, "state.0.step", 2.5);
+  expect_rejected(dict, "'state.0.step' should be a step count, got 2.5");
+
+  dict = good;
+  set_entry(dict.scalars, "state.0.step", 0.0, true);
+  set_entry(dict.tensors, "state.0.step", full({}, 1.0, options(kFloat32)));
+  expect_rejected(dict, "'state.0.step' should be a step count (a scalar), got a tensor");
+
+  dict = good;
+  set_entry(dict.tensors, "state.2.exp_avg", Tensor(), true);
+  set_entry(dict.scalars, "state.2.exp_avg", 0.5);
+  expect_rejected(dict, "'state.2.exp_avg' should be a tensor, got the scalar 0.5");
+
+  dict = good;
+  set_entry(dict.scalars, "state.1.step", 1.0);
+  set_entry(dict.tensors, "state.1.step", full({}, 1.0, options(kFloat32)));
+  expect_rejected(dict, "duplicate key 'state.1.step'");
+
+  dict = good;
+  set_entry(dict.scalars, "state.9.step", 1.0);
+  expect_rejected(dict, "key 'state.9.step' names parameter 9, which no group has");
 
   dict = good;
   set_entry(dict.tensors, "state.0.exp_avg", zeros({2, 2}, options(kInt64)));

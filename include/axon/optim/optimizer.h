@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,7 +49,8 @@ struct OptionField {
 };
 
 // One entry of a parameter's state as state_dict names it (PyTorch's key), pointing at a tensor
-// or at a step count (which state_dict carries as a 0-dim float32 tensor, as PyTorch keeps it).
+// or at a step count (which state_dict carries as a scalar: an exact integer, where PyTorch keeps
+// a float32 tensor that stops counting exactly at 2^24).
 struct StateField {
   StateField(std::string_view name, Tensor* tensor) : name(name), tensor(tensor) {}
   StateField(std::string_view name, int64_t* count) : name(name), count(count) {}
@@ -121,11 +123,12 @@ class OptimizerParamGroup {
   std::unique_ptr<OptimizerOptions> options_;
 };
 
-// An optimizer's state flattened to names, for checkpoints (the serializer writes it). Names
-// follow PyTorch's optimizer.state_dict(): parameters are numbered across groups in order;
+// An optimizer's state flattened to names, for checkpoints (axon/optim/checkpoint.h writes it).
+// Names follow PyTorch's optimizer.state_dict(): parameters are numbered across groups in order;
 //   tensors: "state.<param index>.<key>" (momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq,
-//            square_avg, grad_avg, sum; step as a 0-dim float32 tensor)
-//   scalars: "param_groups.<group>.<option>" (lr, momentum, betas.0, ...; flags as 0 or 1) and
+//            square_avg, grad_avg, sum)
+//   scalars: "state.<param index>.step", the step count;
+//            "param_groups.<group>.<option>" (lr, momentum, betas.0, ...; flags as 0 or 1) and
 //            "param_groups.<group>.params.<k>": the index of the group's k-th parameter.
 struct OptimizerStateDict {
   std::vector<std::pair<std::string, Tensor>> tensors;
@@ -156,6 +159,8 @@ class Optimizer {
   // Sets every parameter's gradient to undefined, or (set_to_none = false) to zeros, detached.
   void zero_grad(bool set_to_none = true);
 
+  // The optimizer's type as errors name it ("SGD", "Adam", ...); checkpoints record it.
+  const std::string& name() const noexcept { return name_; }
   // Every parameter, group after group.
   std::vector<Tensor> parameters() const;
   // The number of parameters.
@@ -223,6 +228,18 @@ class Optimizer {
   void check_new_params(const std::vector<Tensor>& params, size_t group_index) const;
   // Adds a group without check_options (the constructor runs before the derived class exists).
   void add_group_unchecked(const OptimizerParamGroup& param_group);
+
+  // load_state_dict's steps, each checking its part of the dict before anything changes.
+  struct SavedParamState;
+  // Each group's options from the "param_groups." scalars (which it consumes), and the saved
+  // parameter ids as (parameter, group).
+  std::vector<std::unique_ptr<OptimizerOptions>> load_group_options(
+      std::map<std::string, double>& group_scalars,
+      std::map<size_t, std::pair<Tensor, size_t>>* params_by_id) const;
+  // One parameter's state from its saved entries (which it consumes).
+  std::unique_ptr<OptimizerParamState> load_param_state(size_t id, const Tensor& param,
+                                                        const OptimizerOptions& options,
+                                                        SavedParamState& saved) const;
 };
 
 }  // namespace axon::optim
