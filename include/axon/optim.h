@@ -5,6 +5,7 @@
 #include "axon/optim/adagrad.h"
 #include "axon/optim/adam.h"
 #include "axon/optim/adamw.h"
+#include "axon/optim/checkpoint.h"
 #include "axon/optim/optimizer.h"
 #include "axon/optim/rmsprop.h"
 #include "axon/optim/schedulers/cosine_annealing_lr.h"
