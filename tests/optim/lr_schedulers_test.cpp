@@ -207,6 +207,20 @@ TEST(LRSchedulerTest, BadArgumentsAreErrors) {
   EXPECT_EQ(opt.param_groups()[1].options().get_lr(), 0.05);
 }
 
+TEST(LRSchedulerTest, AGroupAddedAfterTheSchedulerIsAnError) {
+  Fixture fixture;
+  optim::Optimizer& opt = *fixture.optimizer;
+  optim::CosineAnnealingLR cosine(opt, 10);
+  optim::OneCycleLR one_cycle(opt, 0.5, 10);
+  optim::ReduceLROnPlateau plateau(opt);
+  opt.add_param_group(optim::OptimizerParamGroup({zeros({1}).requires_grad_()}));
+  EXPECT_AXON_ERROR(cosine.step(),
+                    "LRScheduler: the optimizer has 3 parameter groups, but had 2 when the "
+                    "scheduler was made");
+  EXPECT_AXON_ERROR(one_cycle.step(), "has 3 parameter groups, but had 2");
+  EXPECT_AXON_ERROR(plateau.step(1.0), "ReduceLROnPlateau: the optimizer has 3 parameter groups");
+}
+
 TEST(LRSchedulerTest, SchedulersWorkForEveryOptimizer) {
   Tensor w = zeros({1}).requires_grad_();
   optim::RMSprop rmsprop({w}, optim::RMSpropOptions(0.2));

@@ -16,10 +16,15 @@ std::vector<double> LRScheduler::get_current_lrs() const {
 }
 
 void LRScheduler::step() {
+  std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
+  // The schedules keep per-group values from construction (base_lrs_, ...).
+  AXON_CHECK(groups.size() == base_lrs_.size(),
+             "LRScheduler: the optimizer has {} parameter groups, but had {} when the scheduler "
+             "was made",
+             groups.size(), base_lrs_.size());
   ++step_count_;
   ++last_epoch_;
   std::vector<double> lrs = get_lrs();
-  std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
   AXON_CHECK(lrs.size() == groups.size(),
              "LRScheduler: the schedule gave {} learning rates for {} parameter groups", lrs.size(),
              groups.size());

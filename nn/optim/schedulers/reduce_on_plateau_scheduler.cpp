@@ -46,6 +46,10 @@ bool ReduceLROnPlateauScheduler::is_better(double a, double best) const {
 }
 
 void ReduceLROnPlateauScheduler::step(double metric) {
+  AXON_CHECK(optimizer_.param_groups().size() == min_lrs_.size(),
+             "ReduceLROnPlateau: the optimizer has {} parameter groups, but had {} when the "
+             "scheduler was made",
+             optimizer_.param_groups().size(), min_lrs_.size());
   ++last_epoch_;
   if (is_better(metric, best_)) {
     best_ = metric;
@@ -70,7 +74,7 @@ void ReduceLROnPlateauScheduler::step(double metric) {
 
 void ReduceLROnPlateauScheduler::reduce_lr() {
   std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
-  for (size_t i = 0; i < groups.size() && i < min_lrs_.size(); ++i) {
+  for (size_t i = 0; i < groups.size(); ++i) {
     const double old_lr = groups[i].options().get_lr();
     const double new_lr = std::max(old_lr * factor_, min_lrs_[i]);
     if (old_lr - new_lr > eps_) groups[i].options().set_lr(new_lr);
