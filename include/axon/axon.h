@@ -9,6 +9,7 @@
 #include "axon/functions.h"
 #include "axon/indexing.h"
 #include "axon/nn.h"
+#include "axon/optim.h"
 #include "axon/print.h"
 #include "axon/random.h"
 #include "axon/scalar.h"
