@@ -177,13 +177,16 @@ Tensor cross_entropy_loss(const Tensor& self, const Tensor& target, const Tensor
       if (weight.defined()) {
         // Normalised by the weights of the targets not ignored, as nll_loss is: that sum is
         // nll_loss's denominator, the nll of a "log-probability" of -weight.
-        NoGradGuard no_grad;
-        Tensor rows = (-weight).expand({target.numel(), classes});
-        Tensor target_weight =
-            nll_loss(rows, target.reshape({-1}), {}, Reduction::Sum, ignore_index);
+        Tensor target_weight;
+        {
+          NoGradGuard no_grad;
+          Tensor rows = (-weight).expand({target.numel(), classes});
+          target_weight = nll_loss(rows, target.reshape({-1}), {}, Reduction::Sum, ignore_index);
+        }
         smooth_reduced = smooth.sum() / target_weight;
       } else {
-        smooth_reduced = smooth.mean();
+        // Normalised by the number of targets not ignored, as nll_loss is.
+        smooth_reduced = smooth.sum() / logical_not(ignored).sum();
       }
       break;
   }
