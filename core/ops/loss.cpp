@@ -235,7 +235,8 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
                "binary_cross_entropy: all elements of input should be between 0 and 1");
   }
   // -(y log x + (1 - y) log(1 - x)) with each log clamped at -100 (as PyTorch), and PyTorch's
-  // gradient (x - y) / max(x (1 - x), 1e-12), which the clamp would otherwise zero.
+  // gradient (x - y) / max(x (1 - x), eps), which the clamp would otherwise zero. PyTorch's eps
+  // is the float 1e-12 (its EPSILON constant is a float), in every dtype.
   Tensor loss;
   {
     NoGradGuard no_grad;
@@ -247,7 +248,7 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
                        Tensor x = ctx.saved(0), y = ctx.saved(1);
                        Tensor grad_x, grad_y;
                        if (ctx.needs_grad(0)) {
-                         grad_x = ctx.grad() * (x - y) / clamp_min((1 - x) * x, 1e-12);
+                         grad_x = ctx.grad() * (x - y) / clamp_min((1 - x) * x, double{1e-12f});
                        }
                        if (ctx.needs_grad(1)) {
                          grad_y = ctx.grad() * (log(1 - x) - log(x));
