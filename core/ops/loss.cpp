@@ -264,16 +264,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
                                         const Tensor& weight, const Tensor& pos_weight,
                                         Reduction::Reduction reduction) {
   check_pointwise(self, target, "binary_cross_entropy_with_logits");
-  // (1 - y) x + lw * (log(1 + exp(-|x|)) + max(-x, 0)), lw = 1 + (pos_weight - 1) y: stable
-  // for any x.
+  // (1 - y) x + lw * log(1 + exp(-x)), lw = 1 + (pos_weight - 1) y, with log(1 + exp(-x)) as
+  // m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for any x, and its gradient is
+  // -sigmoid(-x) at x = 0 too (log1p(exp(-|x|)) + m would get abs's and clamp's kinks there).
   Tensor max_val = clamp_min(-self, 0);
-  Tensor loss;
-  if (pos_weight.defined()) {
-    Tensor log_weight = (pos_weight - 1) * target + 1;
-    loss = (1 - target) * self + log_weight * (log1p(exp(-abs(self))) + max_val);
-  } else {
-    loss = (1 - target) * self + max_val + log(exp(-max_val) + exp(-self - max_val));
-  }
+  Tensor log1p_exp_neg = max_val + log(exp(-max_val) + exp(-self - max_val));
+  Tensor loss =
+      (1 - target) * self +
+      (pos_weight.defined() ? ((pos_weight - 1) * target + 1) * log1p_exp_neg : log1p_exp_neg);
   if (weight.defined()) loss = loss * weight;
   return apply_reduction(loss, reduction, "binary_cross_entropy_with_logits");
 }
