@@ -232,7 +232,9 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
     NoGradGuard no_grad;
     const Tensor in_range = logical_and(self >= 0, self <= 1).all();
     AXON_CHECK(in_range.to(kCPU).item<bool>(),
-               "binary_cross_entropy: all elements of input should be between 0 and 1");
+               "binary_cross_entropy: all elements of input should be between 0 and 1, but the "
+               "input ranges from {} to {}",
+               self.min().item<double>(), self.max().item<double>());
   }
   // -(y log x + (1 - y) log(1 - x)) with each log clamped at -100 (as PyTorch), and PyTorch's
   // gradient (x - y) / max(x (1 - x), eps), which the clamp would otherwise zero. PyTorch's eps
