@@ -195,6 +195,7 @@ TEST_P(NNGolden, CrossEntropyOfLargeLogitsIsFiniteAndPyTorchs) {
     if (c.at("name").get<std::string>().find("large_logits") == std::string::npos) continue;
     SCOPED_TRACE(c.at("name").get<std::string>());
     for (DType dtype : {kFloat64, kFloat32}) {
+      SCOPED_TRACE(dtype_key(dtype));
       Tensor x = decode(c.at("tensors").at("input"), dtype, device()).requires_grad_();
       const Tensor y = decode(c.at("tensors").at("target"), kInt64, device());
       const Tensor loss =
