@@ -12,17 +12,24 @@ void check_defined(const Tensor& t, const char* name) {
   AXON_CHECK(t.defined(), "nn::init::{}: the tensor is undefined", name);
 }
 
-int64_t fan(const Tensor& tensor, FanMode mode) {
-  auto [fan_in, fan_out] = _calculate_fan_in_and_fan_out(tensor);
-  return mode == FanMode::FanIn ? fan_in : fan_out;
+// (fan_in, fan_out); an error names the initialiser `name`.
+std::tuple<int64_t, int64_t> fans(const Tensor& tensor, const char* name) {
+  check_defined(tensor, name);
+  AXON_CHECK(tensor.dim() >= 2,
+             "nn::init::{}: fan in and fan out can not be computed for a tensor with fewer than 2 "
+             "dimensions (shape {})",
+             name, tensor.sizes());
+  int64_t receptive_field = 1;
+  for (int64_t d = 2; d < tensor.dim(); ++d) receptive_field *= tensor.size(d);
+  return {tensor.size(1) * receptive_field, tensor.size(0) * receptive_field};
 }
 
+// Only called for tensors with elements, so the fan is positive.
 double kaiming_std(const Tensor& tensor, double a, FanMode mode, Nonlinearity nonlinearity,
                    const char* name) {
-  const int64_t f = fan(tensor, mode);
-  AXON_CHECK(f > 0, "nn::init::{}: cannot initialise a tensor of shape {} (fan is 0)", name,
-             tensor.sizes());
-  return calculate_gain(nonlinearity, a) / std::sqrt(static_cast<double>(f));
+  auto [fan_in, fan_out] = fans(tensor, name);
+  const int64_t fan = mode == FanMode::FanIn ? fan_in : fan_out;
+  return calculate_gain(nonlinearity, a) / std::sqrt(static_cast<double>(fan));
 }
 
 }  // namespace
@@ -48,14 +55,7 @@ double calculate_gain(Nonlinearity nonlinearity, double param) {
 }
 
 std::tuple<int64_t, int64_t> _calculate_fan_in_and_fan_out(const Tensor& tensor) {
-  check_defined(tensor, "calculate_fan_in_and_fan_out");
-  AXON_CHECK(tensor.dim() >= 2,
-             "nn::init: fan in and fan out can not be computed for a tensor with fewer than 2 "
-             "dimensions (shape {})",
-             tensor.sizes());
-  int64_t receptive_field = 1;
-  for (int64_t d = 2; d < tensor.dim(); ++d) receptive_field *= tensor.size(d);
-  return {tensor.size(1) * receptive_field, tensor.size(0) * receptive_field};
+  return fans(tensor, "_calculate_fan_in_and_fan_out");
 }
 
 Tensor uniform_(Tensor tensor, double low, double high) {
@@ -92,20 +92,21 @@ Tensor eye_(Tensor matrix) {
 }
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
-  auto [fan_in, fan_out] = _calculate_fan_in_and_fan_out(tensor);
+  auto [fan_in, fan_out] = fans(tensor, "xavier_uniform_");
   const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   const double a = std::sqrt(3.0) * std;
   return init::uniform_(std::move(tensor), -a, a);
 }
 
 Tensor xavier_normal_(Tensor tensor, double gain) {
-  auto [fan_in, fan_out] = _calculate_fan_in_and_fan_out(tensor);
+  auto [fan_in, fan_out] = fans(tensor, "xavier_normal_");
   const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   return init::normal_(std::move(tensor), 0, std);
 }
 
 Tensor kaiming_uniform_(Tensor tensor, double a, FanMode mode, Nonlinearity nonlinearity) {
   check_defined(tensor, "kaiming_uniform_");
+  if (tensor.numel() == 0) return tensor;  // a no-op, as PyTorch's (which warns)
   const double bound =
       std::sqrt(3.0) * kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_");
   return init::uniform_(std::move(tensor), -bound, bound);
@@ -113,6 +114,7 @@ Tensor kaiming_uniform_(Tensor tensor, double a, FanMode mode, Nonlinearity nonl
 
 Tensor kaiming_normal_(Tensor tensor, double a, FanMode mode, Nonlinearity nonlinearity) {
   check_defined(tensor, "kaiming_normal_");
+  if (tensor.numel() == 0) return tensor;  // a no-op, as PyTorch's (which warns)
   const double std = kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_");
   return init::normal_(std::move(tensor), 0, std);
 }

@@ -177,13 +177,16 @@ Tensor cross_entropy_loss(const Tensor& self, const Tensor& target, const Tensor
       if (weight.defined()) {
         // Normalised by the weights of the targets not ignored, as nll_loss is: that sum is
         // nll_loss's denominator, the nll of a "log-probability" of -weight.
-        NoGradGuard no_grad;
-        Tensor rows = (-weight).expand({target.numel(), classes});
-        Tensor target_weight =
-            nll_loss(rows, target.reshape({-1}), {}, Reduction::Sum, ignore_index);
+        Tensor target_weight;
+        {
+          NoGradGuard no_grad;
+          Tensor rows = (-weight).expand({target.numel(), classes});
+          target_weight = nll_loss(rows, target.reshape({-1}), {}, Reduction::Sum, ignore_index);
+        }
         smooth_reduced = smooth.sum() / target_weight;
       } else {
-        smooth_reduced = smooth.mean();
+        // Normalised by the number of targets not ignored, as nll_loss is.
+        smooth_reduced = smooth.sum() / logical_not(ignored).sum();
       }
       break;
   }
@@ -229,10 +232,13 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
     NoGradGuard no_grad;
     const Tensor in_range = logical_and(self >= 0, self <= 1).all();
     AXON_CHECK(in_range.to(kCPU).item<bool>(),
-               "binary_cross_entropy: all elements of input should be between 0 and 1");
+               "binary_cross_entropy: all elements of input should be between 0 and 1, but the "
+               "input ranges from {} to {}",
+               self.min().item<double>(), self.max().item<double>());
   }
   // -(y log x + (1 - y) log(1 - x)) with each log clamped at -100 (as PyTorch), and PyTorch's
-  // gradient (x - y) / max(x (1 - x), 1e-12), which the clamp would otherwise zero.
+  // gradient (x - y) / max(x (1 - x), eps), which the clamp would otherwise zero. PyTorch's eps
+  // is the float 1e-12 (its EPSILON constant is a float), in every dtype.
   Tensor loss;
   {
     NoGradGuard no_grad;
@@ -244,7 +250,7 @@ Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tens
                        Tensor x = ctx.saved(0), y = ctx.saved(1);
                        Tensor grad_x, grad_y;
                        if (ctx.needs_grad(0)) {
-                         grad_x = ctx.grad() * (x - y) / clamp_min((1 - x) * x, 1e-12);
+                         grad_x = ctx.grad() * (x - y) / clamp_min((1 - x) * x, double{1e-12f});
                        }
                        if (ctx.needs_grad(1)) {
                          grad_y = ctx.grad() * (log(1 - x) - log(x));
@@ -260,16 +266,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
                                         const Tensor& weight, const Tensor& pos_weight,
                                         Reduction::Reduction reduction) {
   check_pointwise(self, target, "binary_cross_entropy_with_logits");
-  // (1 - y) x + lw * (log(1 + exp(-|x|)) + max(-x, 0)), lw = 1 + (pos_weight - 1) y: stable
-  // for any x.
+  // (1 - y) x + lw * log(1 + exp(-x)), lw = 1 + (pos_weight - 1) y, with log(1 + exp(-x)) as
+  // m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for any x, and its gradient is
+  // -sigmoid(-x) at x = 0 too (log1p(exp(-|x|)) + m would get abs's and clamp's kinks there).
   Tensor max_val = clamp_min(-self, 0);
-  Tensor loss;
-  if (pos_weight.defined()) {
-    Tensor log_weight = (pos_weight - 1) * target + 1;
-    loss = (1 - target) * self + log_weight * (log1p(exp(-abs(self))) + max_val);
-  } else {
-    loss = (1 - target) * self + max_val + log(exp(-max_val) + exp(-self - max_val));
-  }
+  Tensor log1p_exp_neg = max_val + log(exp(-max_val) + exp(-self - max_val));
+  Tensor loss =
+      (1 - target) * self +
+      (pos_weight.defined() ? ((pos_weight - 1) * target + 1) * log1p_exp_neg : log1p_exp_neg);
   if (weight.defined()) loss = loss * weight;
   return apply_reduction(loss, reduction, "binary_cross_entropy_with_logits");
 }
