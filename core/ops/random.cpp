@@ -1,6 +1,9 @@
 // Random ops: rand, randn, randint, randperm, uniform_, normal_, and the default generator.
 #include "kernels/common/random.h"
 
+#include <bit>
+#include <sstream>
+
 #include "axon/autograd/grad_mode.h"
 #include "axon/functions.h"
 #include "core/autograd/record.h"
@@ -8,6 +11,9 @@
 #include "core/tensor_utils.h"
 
 namespace axon {
+namespace {
+constexpr const char* kStateTag = "axon.mt19937.v1";
+}  // namespace
 
 AXON_DEFINE_KERNEL(kernels::uniform_kernel);
 AXON_DEFINE_KERNEL(kernels::bernoulli_kernel);
@@ -32,6 +38,50 @@ bool Generator::take_cached_normal(double& value) {
 void Generator::cache_normal(double value) {
   cached_normal_ = value;
   has_cached_normal_ = true;
+}
+
+// Text: a tag, the seed, the cached normal (as its bit pattern), then mt19937's own stream form.
+std::string Generator::state() const {
+  std::ostringstream out;
+  out << kStateTag << ' ' << seed_ << ' ' << has_cached_normal_ << ' '
+      << std::bit_cast<uint64_t>(cached_normal_) << ' ' << engine_;
+  return out.str();
+}
+
+void Generator::set_state(const std::string& state) {
+  std::istringstream in(state);
+  std::string tag;
+  uint64_t seed = 0, cached_bits = 0;
+  bool has_cached = false;
+  std::mt19937 engine;
+  in >> tag >> seed >> has_cached >> cached_bits >> engine;
+  AXON_CHECK(tag == kStateTag && !in.fail() && (in >> std::ws).eof(),
+             "Generator::set_state: not a generator state ({} bytes; expected what state() "
+             "returns, starting with \"{}\")",
+             state.size(), kStateTag);
+  seed_ = seed;
+  has_cached_normal_ = has_cached;
+  cached_normal_ = std::bit_cast<double>(cached_bits);
+  engine_ = engine;
+}
+
+Tensor get_rng_state() {
+  Generator& gen = default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  std::string state = gen.state();
+  return tensor(std::vector<uint8_t>(state.begin(), state.end()));
+}
+
+void set_rng_state(const Tensor& state) {
+  detail::check_defined(state, "set_rng_state", "state");
+  AXON_CHECK(state.dtype() == kUInt8 && state.dim() == 1,
+             "set_rng_state: expected a 1-D uint8 tensor from get_rng_state(), got {} of shape {}",
+             state.dtype(), state.sizes());
+  Tensor bytes = state.cpu().contiguous();
+  const auto* p = bytes.data_ptr<uint8_t>();
+  Generator& gen = default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(std::string(p, p + bytes.numel()));
 }
 
 Generator& default_generator() {

@@ -87,6 +87,10 @@ Tensor randn(IntArrayRef size, const TensorOptions& options = {});
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = {});
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options = {});
 Tensor randperm(int64_t n, const TensorOptions& options = {});
+// The default generator's whole state as a 1-D uint8 tensor, and back (torch.get_rng_state):
+// set_rng_state(get_rng_state()) makes the following draws repeat.
+Tensor get_rng_state();
+void set_rng_state(const Tensor& state);
 
 // The *_like forms take sizes, dtype and device from `other` unless options override them.
 Tensor empty_like(const Tensor& other, const TensorOptions& options = {});

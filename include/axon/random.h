@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <random>
+#include <string>
 
 namespace axon {
 
@@ -27,6 +28,11 @@ class Generator {
   // Box-Muller makes normals in pairs; PyTorch keeps the second for the next draw.
   bool take_cached_normal(double& value);
   void cache_normal(double value);
+
+  // The whole state (engine, seed, cached normal) as bytes, and back: set_state(state()) makes
+  // the following draws repeat. A string that state() did not make is an axon::Error.
+  std::string state() const;
+  void set_state(const std::string& state);
 
   // Draws lock this when they may run on several threads.
   std::mutex& mutex() { return mutex_; }
