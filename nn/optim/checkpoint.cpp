@@ -74,15 +74,17 @@ void check_layout(const optim::Optimizer& optimizer, const optim::OptimizerState
 
 }  // namespace
 
-void save(const optim::Optimizer& optimizer, const std::string& path) {
+serialize::SafetensorsFile optimizer_checkpoint(const optim::Optimizer& optimizer) {
   optim::OptimizerStateDict dict = optimizer.state_dict();
-  std::map<std::string, std::string> metadata{{kTypeKey, optimizer.name()}};
-  for (const auto& [key, value] : dict.scalars) metadata.emplace(key, exact_decimal(value));
-  serialize::save_safetensors(dict.tensors, path, metadata);
+  serialize::SafetensorsFile file;
+  file.tensors = std::move(dict.tensors);
+  file.metadata.emplace(kTypeKey, optimizer.name());
+  for (const auto& [key, value] : dict.scalars) file.metadata.emplace(key, exact_decimal(value));
+  return file;
 }
 
-void load(optim::Optimizer& optimizer, const std::string& path) {
-  serialize::SafetensorsFile file = serialize::load_safetensors(path);
+void load_optimizer_checkpoint(optim::Optimizer& optimizer, serialize::SafetensorsFile file,
+                               const std::string& path) {
   auto type = file.metadata.find(kTypeKey);
   AXON_CHECK(type != file.metadata.end(),
              "load: {} is not an optimizer checkpoint: its metadata has no '{}'", path, kTypeKey);
@@ -101,6 +103,15 @@ void load(optim::Optimizer& optimizer, const std::string& path) {
   } catch (const Error& e) {
     AXON_ERROR("load: {}: {}", path, e.message());
   }
+}
+
+void save(const optim::Optimizer& optimizer, const std::string& path) {
+  serialize::SafetensorsFile file = optimizer_checkpoint(optimizer);
+  serialize::save_safetensors(file.tensors, path, file.metadata);
+}
+
+void load(optim::Optimizer& optimizer, const std::string& path) {
+  load_optimizer_checkpoint(optimizer, serialize::load_safetensors(path), path);
 }
 
 }  // namespace axon

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "axon/optim/optimizer.h"
+#include "axon/serialize.h"
 
 namespace axon {
 
@@ -22,5 +23,12 @@ void save(const optim::Optimizer& optimizer, const std::string& path);
 // each, every state tensor's shape and dtype against its parameter's) before changing anything;
 // a mismatch is an axon::Error naming the file. State tensors go to the parameters' devices.
 void load(optim::Optimizer& optimizer, const std::string& path);
+
+// The same content in memory, for callers that store an optimizer beside other things in one
+// file (axon-train's checkpoints prefix its names): what save writes, and what load reads,
+// `source` naming the file in errors.
+serialize::SafetensorsFile optimizer_checkpoint(const optim::Optimizer& optimizer);
+void load_optimizer_checkpoint(optim::Optimizer& optimizer, serialize::SafetensorsFile file,
+                               const std::string& source);
 
 }  // namespace axon
