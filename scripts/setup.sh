@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the build and the tests need on Debian 12 (only what is missing), then
+# Installs what the build and the tests need on Debian 12 (only what is missing; with
+# Fashion-MNIST at /usr/share/datasets/fashion-mnist, axon-train's default data), then
 # configures and builds axon into <repo>/build: Release, warnings as errors, the CUDA backend
 # when nvcc is found (for sm_90 unless AXON_CUDA_ARCHITECTURES says otherwise).
 # Safe to run again: it installs nothing that is there and rebuilds only what changed.
@@ -15,7 +16,7 @@ die() {
 
 # ---- system packages ----------------------------------------------------------------------
 packages=(cmake ninja-build g++ make pkg-config libfmt-dev libgtest-dev libgmock-dev
-  libopenblas-openmp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev)
+  libopenblas-openmp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -3,6 +3,7 @@
 
 #include "axon/array_ref.h"
 #include "axon/autograd.h"
+#include "axon/data.h"
 #include "axon/device.h"
 #include "axon/dtype.h"
 #include "axon/error.h"

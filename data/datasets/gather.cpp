@@ -1,0 +1,38 @@
+// gather_rows: the stacked-batch path of in-memory datasets (Note [Stacked batches] in
+// axon/data/datasets/base.h).
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "axon/data/datasets/base.h"
+#include "axon/error.h"
+#include "axon/functions.h"
+
+namespace axon::data::datasets::detail {
+
+Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, const char* dataset) {
+  const int64_t rows = source.size(0);
+  for (size_t index : indices) {
+    AXON_CHECK(index < static_cast<size_t>(rows), "{}: index {} is out of range for {} examples",
+               dataset, index, rows);
+  }
+  if (!source.is_cpu()) {
+    std::vector<Tensor> selected;
+    selected.reserve(indices.size());
+    for (size_t index : indices) selected.push_back(source[static_cast<int64_t>(index)]);
+    return stack(selected);
+  }
+  const Tensor contiguous = source.contiguous();
+  DimVector sizes(source.sizes());
+  sizes[0] = static_cast<int64_t>(indices.size());
+  Tensor out = empty(sizes, TensorOptions(source.dtype()));
+  const size_t row_bytes = source.nbytes() / static_cast<size_t>(std::max<int64_t>(rows, 1));
+  const auto* from = static_cast<const uint8_t*>(contiguous.data_ptr());
+  auto* to = static_cast<uint8_t*>(out.data_ptr());
+  for (size_t i = 0; i < indices.size(); ++i) {
+    std::memcpy(to + i * row_bytes, from + indices[i] * row_bytes, row_bytes);
+  }
+  return out;
+}
+
+}  // namespace axon::data::datasets::detail

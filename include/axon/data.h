@@ -1,0 +1,22 @@
+#pragma once
+// Datasets, transforms, samplers and the DataLoader, as LibTorch's torch/data.h.
+
+#include "axon/data/dataloader.h"
+#include "axon/data/dataloader_options.h"
+#include "axon/data/datasets/base.h"
+#include "axon/data/datasets/cifar10.h"
+#include "axon/data/datasets/map.h"
+#include "axon/data/datasets/mnist.h"
+#include "axon/data/datasets/parse.h"
+#include "axon/data/datasets/tensor.h"
+#include "axon/data/example.h"
+#include "axon/data/iterator.h"
+#include "axon/data/samplers/base.h"
+#include "axon/data/samplers/random.h"
+#include "axon/data/samplers/sequential.h"
+#include "axon/data/transforms/augment.h"
+#include "axon/data/transforms/base.h"
+#include "axon/data/transforms/generator.h"
+#include "axon/data/transforms/lambda.h"
+#include "axon/data/transforms/stack.h"
+#include "axon/data/transforms/tensor.h"
