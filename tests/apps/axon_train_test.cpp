@@ -1,0 +1,199 @@
+// axon-train end to end: the program run on a tiny dataset that the test writes in MNIST's IDX
+// format; its exit status, its output, its metrics file, its pictures, and a resumed run that
+// reproduces an uninterrupted one.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+#ifdef AXON_TRAIN_BIN
+const std::string kTrainBin = AXON_TRAIN_BIN;
+#else
+const std::string kTrainBin;
+#endif
+
+void put_be32(std::ofstream& out, uint32_t v) {
+  const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                         static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.write(bytes, 4);
+}
+
+// n images of class i % 10: a bright 6x6 square at a place that depends on the class, on noise.
+void write_split(const fs::path& dir, const std::string& prefix, int n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::ofstream images(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
+  std::ofstream labels(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
+  put_be32(images, 2051);
+  put_be32(images, static_cast<uint32_t>(n));
+  put_be32(images, 28);
+  put_be32(images, 28);
+  put_be32(labels, 2049);
+  put_be32(labels, static_cast<uint32_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const int label = i % 10;
+    std::vector<char> pixels(28 * 28);
+    for (auto& p : pixels) p = static_cast<char>(rng() % 60);
+    const int top = 3 + (label / 5) * 12, left = 2 + (label % 5) * 5;
+    for (int y = top; y < top + 6; ++y) {
+      for (int x = left; x < left + 6 && x < 28; ++x) pixels[y * 28 + x] = static_cast<char>(230);
+    }
+    images.write(pixels.data(), static_cast<std::streamsize>(pixels.size()));
+    labels.put(static_cast<char>(label));
+  }
+}
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+Result run(const std::string& args, const fs::path& dir) {
+  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
+  const std::string command = kTrainBin + " " + args + " >" + out.string() + " 2>" + err.string();
+  int raw = std::system(command.c_str());
+  Result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  std::ifstream o(out), e(err);
+  std::stringstream so, se;
+  so << o.rdbuf();
+  se << e.rdbuf();
+  r.out = so.str();
+  r.err = se.str();
+  return r;
+}
+
+std::vector<std::string> lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// A metrics row without its timing columns (seconds, images_per_second), which differ between
+// runs.
+std::string without_timing(const std::string& row) {
+  std::string out;
+  std::stringstream s(row);
+  std::string field;
+  for (int i = 0; std::getline(s, field, ','); ++i) {
+    if (i < 6) out += field + ",";
+  }
+  return out;
+}
+
+class AxonTrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (kTrainBin.empty()) GTEST_SKIP() << "axon-train is not built (AXON_BUILD_APPS=OFF)";
+    dir_ = fs::temp_directory_path() /
+           ("axon_train_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_ / "data");
+    write_split(dir_ / "data", "train", 300, 1);
+    write_split(dir_ / "data", "t10k", 100, 2);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  std::string common() const {
+    return "--dataset mnist --data " + (dir_ / "data").string() +
+           " --batch-size 32 --seed 3 --device cpu ";
+  }
+  fs::path dir_;
+};
+
+TEST_F(AxonTrainTest, OneEpochWritesMetricsAndReports) {
+  Result r = run(common() + "--model lenet5 --epochs 1 --metrics " +
+                     (dir_ / "metrics.csv").string() + " --plot " + (dir_ / "plots").string(),
+                 dir_);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  std::vector<std::string> rows = lines(dir_ / "metrics.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0],
+            "epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,seconds,images_per_second");
+  EXPECT_EQ(rows[1].substr(0, 7), "1,0.01,");
+  EXPECT_NE(r.out.find("epoch 1/1: train loss"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Per-class accuracy:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Confusion matrix"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("{\"dataset\":\"mnist\""), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir_ / "plots" / "predictions.png"));
+  EXPECT_GT(fs::file_size(dir_ / "plots" / "predictions.png"), 1000u);
+}
+
+TEST_F(AxonTrainTest, LearnsTheTinyDataset) {
+  Result r = run(
+      common() + "--model mlp --epochs 4 --lr 0.05 --quiet --metrics " + (dir_ / "m.csv").string(),
+      dir_);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  std::vector<std::string> rows = lines(dir_ / "m.csv");
+  ASSERT_EQ(rows.size(), 5u);
+  std::stringstream last(rows.back());
+  std::vector<double> v;
+  for (std::string f; std::getline(last, f, ',');) v.push_back(std::stod(f));
+  EXPECT_GT(v[5], 0.9) << rows.back();  // test accuracy: the classes are easy to tell apart
+}
+
+// Stopped after epoch 2 and resumed, a run's metrics equal an uninterrupted run's: shuffling,
+// augmentation (with two workers), the optimizer's moments and the
+// schedule all continue exactly.
+TEST_F(AxonTrainTest, ResumedRunEqualsUninterruptedRun) {
+  const std::string args = common() +
+                           "--model lenet5 --epochs 3 --augment --workers 2 --scheduler cosine "
+                           "--optimizer adam --lr 0.002 --quiet ";
+  Result full = run(args + "--metrics " + (dir_ / "full.csv").string(), dir_);
+  ASSERT_EQ(full.status, 0) << full.err;
+  const std::string ckpt = (dir_ / "run.safetensors").string();
+  Result first = run(
+      args + "--stop-after 2 --checkpoint " + ckpt + " --metrics " + (dir_ / "part.csv").string(),
+      dir_);
+  ASSERT_EQ(first.status, 0) << first.err;
+  ASSERT_EQ(lines(dir_ / "part.csv").size(), 3u);
+  Result second =
+      run(args + "--resume " + ckpt + " --metrics " + (dir_ / "part.csv").string(), dir_);
+  ASSERT_EQ(second.status, 0) << second.err;
+  std::vector<std::string> a = lines(dir_ / "full.csv"), b = lines(dir_ / "part.csv");
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), 4u);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(without_timing(a[i]), without_timing(b[i]));
+}
+
+TEST_F(AxonTrainTest, MissingDataIsAClearErrorWithoutACrash) {
+  Result r = run("--dataset mnist --data " + (dir_ / "nowhere").string() + " --epochs 1", dir_);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("axon-train: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find((dir_ / "nowhere").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("train-images-idx3-ubyte"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
+}
+
+TEST_F(AxonTrainTest, BadFlagsExitWithTwoAndSayWhy) {
+  Result unknown = run("--no-such-flag", dir_);
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("--no-such-flag"), std::string::npos) << unknown.err;
+  Result bad = run("--model resnet9000", dir_);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("resnet9000"), std::string::npos) << bad.err;
+  Result help = run("--help", dir_);
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--batch-size"), std::string::npos) << help.out;
+}
+
+TEST_F(AxonTrainTest, ResumeRefusesAnotherRunsCheckpoint) {
+  const std::string ckpt = (dir_ / "mlp.safetensors").string();
+  ASSERT_EQ(run(common() + "--model mlp --epochs 1 --quiet --checkpoint " + ckpt, dir_).status, 0);
+  Result r = run(common() + "--model lenet5 --epochs 2 --quiet --resume " + ckpt, dir_);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("model = \"mlp\""), std::string::npos) << r.err;
+}
+
+}  // namespace
