@@ -12,13 +12,13 @@ struct TrainOptions {
   std::string dataset = "fashion-mnist";
   std::string data;  // empty: the dataset's default folder
   std::string device = "auto";
-  int64_t epochs = 5;
+  int64_t epochs = 10;
   int64_t batch_size = 64;
-  double lr = 0.01;
+  double lr = 0.02;
   std::string optimizer = "sgd";
   double momentum = 0.9;
   double weight_decay = 0;
-  std::string scheduler = "none";
+  std::string scheduler = "cosine";
   bool augment = false;
   bool batch_norm = false;
   uint64_t seed = 0;

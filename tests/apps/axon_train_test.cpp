@@ -121,7 +121,7 @@ TEST_F(AxonTrainTest, OneEpochWritesMetricsAndReports) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0],
             "epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,seconds,images_per_second");
-  EXPECT_EQ(rows[1].substr(0, 7), "1,0.01,");
+  EXPECT_EQ(rows[1].substr(0, 7), "1,0.02,");
   EXPECT_NE(r.out.find("epoch 1/1: train loss"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Per-class accuracy:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Confusion matrix"), std::string::npos) << r.out;
