@@ -26,7 +26,8 @@ struct DataLoaderOptions {
   // The device batches are delivered on (the worker copies them there); default: where the
   // dataset makes them (the CPU).
   AXON_ARG(std::optional<Device>, device);
-  // Copy to the device asynchronously, from page-locked host memory.
+  // Copy to the device asynchronously (non_blocking). Staging the batch in page-locked host
+  // memory first comes with the CUDA backend's pinned allocator.
   AXON_ARG(bool, pin_memory) = false;
 };
 
