@@ -52,6 +52,28 @@ void write_split(const fs::path& dir, const std::string& prefix, int n, uint32_t
   }
 }
 
+// CIFAR-10's binary batches: records of a label byte and 3 x 32 x 32 pixel bytes. Class c has
+// its colour channel c % 3 bright in a band that depends on c.
+void write_cifar(const fs::path& dir, int per_file, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto write = [&](const std::string& name) {
+    std::ofstream out(dir / name, std::ios::binary);
+    for (int i = 0; i < per_file; ++i) {
+      const int label = i % 10;
+      std::vector<char> record(3073);
+      record[0] = static_cast<char>(label);
+      for (int k = 1; k < 3073; ++k) record[k] = static_cast<char>(rng() % 50);
+      const int channel = label % 3, band = label / 3;
+      for (int y = band * 8; y < band * 8 + 8; ++y) {
+        for (int x = 0; x < 32; ++x) record[1 + channel * 1024 + y * 32 + x] = char(220);
+      }
+      out.write(record.data(), static_cast<std::streamsize>(record.size()));
+    }
+  };
+  for (int b = 1; b <= 5; ++b) write("data_batch_" + std::to_string(b) + ".bin");
+  write("test_batch.bin");
+}
+
 struct Result {
   int status = -1;
   std::string out, err;
@@ -165,6 +187,28 @@ TEST_F(AxonTrainTest, ResumedRunEqualsUninterruptedRun) {
   ASSERT_EQ(a.size(), 4u);
   ASSERT_EQ(b.size(), 4u);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(without_timing(a[i]), without_timing(b[i]));
+}
+
+TEST_F(AxonTrainTest, TrainsCifarCnnWithBatchNormAndAugmentation) {
+  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
+  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
+  Result r =
+      run("--dataset cifar10 --data " + (dir_ / "cifar").string() +
+              " --model cifar-cnn --batch-norm --augment --epochs 2 --batch-size 25 "
+              "--optimizer adamw --lr 0.003 --quiet --metrics " +
+              (dir_ / "c.csv").string() + " --checkpoint " + (dir_ / "c.safetensors").string(),
+          dir_);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("200 training and 40 test images"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("automobile"), std::string::npos) << r.out;
+  EXPECT_EQ(lines(dir_ / "c.csv").size(), 3u);
+  EXPECT_TRUE(fs::exists(dir_ / "c.safetensors"));
+  // lenet5 wants 28x28 or 32x32 images of any channel count; the mlp any size: both run too,
+  // but cifar-cnn refuses 28x28 digits.
+  Result bad = run(common() + "--model cifar-cnn --epochs 1", dir_);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("cifar-cnn takes 32x32 images; this dataset has 28x28"), std::string::npos)
+      << bad.err;
 }
 
 TEST_F(AxonTrainTest, MissingDataIsAClearErrorWithoutACrash) {
