@@ -3,6 +3,28 @@
 #include <CLI/CLI.hpp>
 
 namespace axon::train {
+namespace {
+
+// CLI11's own number checks print their range with 300 digits; these say it plainly.
+CLI::Validator number_check(const char* what, bool (*ok)(double)) {
+  return CLI::Validator(
+      [what, ok](std::string& text) -> std::string {
+        try {
+          size_t used = 0;
+          const double value = std::stod(text, &used);
+          if (used == text.size() && ok(value)) return {};
+        } catch (const std::exception&) {
+        }
+        return "must be " + std::string(what) + ", got " + text;
+      },
+      what);
+}
+const CLI::Validator kPositive = number_check("positive", [](double v) { return v > 0; });
+const CLI::Validator kNonNegative = number_check("non-negative", [](double v) { return v >= 0; });
+const CLI::Validator kFraction =
+    number_check("in [0, 1]", [](double v) { return v >= 0 && v <= 1; });
+
+}  // namespace
 
 std::string default_data_dir(const std::string& dataset) {
   if (dataset == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
@@ -32,20 +54,18 @@ ParseResult parse_options(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   app.add_option("--epochs", o.epochs, "passes over the training set")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "images per training step")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
-  app.add_option("--lr", o.lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--lr", o.lr, "learning rate")->check(kPositive)->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "sgd, adam or adamw")
       ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
       ->capture_default_str();
-  app.add_option("--momentum", o.momentum, "SGD momentum")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
+  app.add_option("--momentum", o.momentum, "SGD momentum")->check(kFraction)->capture_default_str();
   app.add_option("--weight-decay", o.weight_decay, "L2 penalty (decoupled for adamw)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--scheduler", o.scheduler,
                  "learning-rate schedule: none, step (x0.1 every third of the epochs), cosine, "
@@ -58,7 +78,7 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of every random draw (init, shuffling, augmentation)")
       ->capture_default_str();
   app.add_option("--workers", o.workers, "data-loading threads (0: load in the training thread)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--checkpoint", o.checkpoint,
                  "save model, optimizer, scheduler, RNG and epoch here after every epoch "
@@ -71,11 +91,11 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_option("--stop-after", o.stop_after,
                  "stop after this epoch, as if interrupted (0: train all --epochs); with "
                  "--checkpoint, --resume continues the run")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   app.add_option("--max-batches", o.max_batches,
                  "stop each epoch after this many batches (0: all); for quick looks")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kNonNegative)
       ->capture_default_str();
   ParseResult result;
   try {

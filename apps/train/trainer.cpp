@@ -3,6 +3,7 @@
 #include <axon/axon.h>
 #include <axon/data.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -99,6 +100,28 @@ auto make_loader(const Split& split, Preprocess preprocess, Sampler sampler, con
                                     .pin_memory(device.type() != kCPU));
 }
 
+// Output paths are checked before anything is loaded or trained, so that a typo costs nothing.
+void check_outputs(const TrainOptions& o) {
+  namespace fs = std::filesystem;
+  auto check_folder_of = [](const std::string& flag, const std::string& path) {
+    fs::path folder = fs::path(path).parent_path();
+    if (folder.empty()) folder = ".";
+    AXON_CHECK(fs::is_directory(folder), "{} {}: the folder {} does not exist", flag, path,
+               folder.string());
+    AXON_CHECK(::access(folder.c_str(), W_OK) == 0, "{} {}: the folder {} is not writable", flag,
+               path, folder.string());
+  };
+  if (!o.metrics.empty()) check_folder_of("--metrics", o.metrics);
+  if (!o.checkpoint.empty()) check_folder_of("--checkpoint", o.checkpoint);
+  if (!o.plot.empty()) {
+    std::error_code error;
+    fs::create_directories(o.plot, error);
+    AXON_CHECK(!error && fs::is_directory(o.plot) && ::access(o.plot.c_str(), W_OK) == 0,
+               "--plot {}: cannot make or write that folder{}", o.plot,
+               error ? " (" + error.message() + ")" : std::string());
+  }
+}
+
 Device resolve_device(const std::string& name) {
   // The CUDA backend (issue 5) will answer "auto" with a GPU when one is present.
   AXON_CHECK(name != "cuda",
@@ -189,8 +212,8 @@ Tensor unnormalise(const Tensor& images, const Data& d) {
 
 int run(const TrainOptions& o) {
   const Device device = resolve_device(o.device);
+  check_outputs(o);
   manual_seed(o.seed);
-  if (!o.plot.empty()) std::filesystem::create_directories(o.plot);
   const Data d = load_data(o);
   const int64_t channels = d.train.images.size(1), size = d.train.images.size(2);
   std::shared_ptr<Classifier> net =

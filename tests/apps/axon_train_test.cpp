@@ -227,6 +227,16 @@ TEST_F(AxonTrainTest, BadFlagsExitWithTwoAndSayWhy) {
   Result bad = run("--model resnet9000", dir_);
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("resnet9000"), std::string::npos) << bad.err;
+  Result zero = run("--batch-size 0", dir_);
+  EXPECT_EQ(zero.status, 2);
+  EXPECT_NE(zero.err.find("--batch-size: must be positive, got 0"), std::string::npos) << zero.err;
+  // An output folder that does not exist is refused before any data is read.
+  Result nowhere = run("--data " + (dir_ / "absent").string() + " --checkpoint " +
+                           (dir_ / "no" / "such" / "c.safetensors").string(),
+                       dir_);
+  EXPECT_EQ(nowhere.status, 1);
+  EXPECT_NE(nowhere.err.find("does not exist"), std::string::npos) << nowhere.err;
+  EXPECT_EQ(nowhere.err.find("train-images"), std::string::npos) << nowhere.err;
   Result help = run("--help", dir_);
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("--batch-size"), std::string::npos) << help.out;
