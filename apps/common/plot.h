@@ -21,7 +21,7 @@ struct Panel {
   std::string title, xlabel, ylabel;
   std::vector<Series> series;
   bool log_y = false;
-  std::string key = "top right";  // where gnuplot puts the legend
+  std::string key = "top right";  // where gnuplot puts the legend; "off" for none
 };
 
 // Writes `panels` into one PNG at `path`, laid out in `rows` x `cols` (row by row), each
