@@ -48,11 +48,15 @@ int run_example(CLI::App& app, int argc, char** argv, const std::function<void(C
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);  // 0 for --help, 2 (after the usage) for a bad command line
+    // Prints the help, or what was wrong; 0 for --help, 2 for a command line not understood.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   Checks checks;
   try {
     body(checks);
+  } catch (const Error& e) {
+    fmt::print(stderr, "error: {}\n", e.message());  // without the source location
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
