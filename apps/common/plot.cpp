@@ -60,9 +60,9 @@ bool plot_panels(const std::string& path, const std::vector<Panel>& panels, int 
     const Panel& panel = panels[p];
     script += fmt::format(
         "reset\nset grid\nset title {}\nset xlabel {}\nset ylabel {}\nset key {}\n{}\n"
-        "set style fill solid 0.5 border\n",
+        "set style fill solid 0.5 border\n{}\n",
         quoted(panel.title), quoted(panel.xlabel), quoted(panel.ylabel), panel.key,
-        panel.log_y ? "set logscale y" : "unset logscale y");
+        panel.log_y ? "set logscale y" : "unset logscale y", panel.extra);
     if (panel.series.empty()) {
       // An empty panel still takes its place in the grid.
       script += "set key off\nplot [0:1][0:1] NaN notitle\n";

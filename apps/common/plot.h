@@ -22,6 +22,7 @@ struct Panel {
   std::vector<Series> series;
   bool log_y = false;
   std::string key = "top right";  // where gnuplot puts the legend; "off" for none
+  std::string extra = "";         // more gnuplot commands for this panel, e.g. "set xtics 1"
 };
 
 // Writes `panels` into one PNG at `path`, laid out in `rows` x `cols` (row by row), each

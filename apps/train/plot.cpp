@@ -53,16 +53,15 @@ bool plot_curves(const std::string& dir, const std::vector<EpochMetrics>& histor
     train_accuracy.y.push_back(100 * m.train_accuracy);
     test_accuracy.y.push_back(100 * m.test_accuracy);
   }
+  apps::Panel loss{"loss", "epoch", "cross-entropy", {train_loss, test_loss}};
+  apps::Panel accuracy{"accuracy", "epoch", "accuracy (%)", {train_accuracy, test_accuracy}};
+  accuracy.key = "bottom right";
+  // One tick per epoch, as the epochs are few.
+  loss.extra = accuracy.extra = fmt::format("set xtics 1\nset xrange [0.5:{}]",
+                                            history.empty() ? 1.5 : history.back().epoch + 0.5);
   namespace fs = std::filesystem;
-  return apps::plot_panel((fs::path(dir) / "loss.png").string(),
-                          {"loss", "epoch", "cross-entropy", {train_loss, test_loss}}) &&
-         apps::plot_panel((fs::path(dir) / "accuracy.png").string(),
-                          {"accuracy",
-                           "epoch",
-                           "accuracy (%)",
-                           {train_accuracy, test_accuracy},
-                           false,
-                           "bottom right"});
+  return apps::plot_panel((fs::path(dir) / "loss.png").string(), loss) &&
+         apps::plot_panel((fs::path(dir) / "accuracy.png").string(), accuracy);
 }
 
 void write_image_grid(const std::string& path, const Tensor& images, const Tensor& truth,
