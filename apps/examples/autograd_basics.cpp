@@ -11,36 +11,19 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
-#include <vector>
+
+#include "common/checks.h"
 
 namespace {
 
 using axon::Tensor;
 
-// Collects the results of the program's checks; any failure makes the exit code non-zero.
-class Checks {
- public:
-  void expect(bool ok, const std::string& what) {
-    if (!ok) {
-      fmt::print(stderr, "CHECK FAILED: {}\n", what);
-      failures_.push_back(what);
-    }
-  }
-  bool all_passed() const { return failures_.empty(); }
-  size_t failures() const { return failures_.size(); }
-
- private:
-  std::vector<std::string> failures_;
-};
-
-const char* py_bool(bool value) { return value ? "True" : "False"; }
-
-void print_section(const std::string& title) { fmt::print("\n=== {} ===\n", title); }
+using axon::apps::Checks;
+using axon::apps::print_section;
+using axon::apps::py_bool;
 
 // (a) c = sum(x * y + z): dc/db = 1, so dc/dx = y and dc/dy = x.
 void gradients_by_hand_and_by_backward(Checks& checks) {
@@ -279,67 +262,18 @@ void two_layer_network(Checks& checks, int64_t steps) {
                             kTooLarge, kDivergenceSteps));
 }
 
-struct Options {
-  int64_t steps = 500;
-  bool help = false;
-};
-
-void print_usage(const char* program) {
-  fmt::print(stderr, "usage: {} [--steps N]   (N >= 2 training steps per way; default 500)\n",
-             program);
-}
-
-// Returns nullopt (after printing why) when the command line is not understood.
-std::optional<Options> parse_args(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      options.help = true;
-    } else if (arg == "--steps" && i + 1 < argc) {
-      std::string value = argv[++i];
-      char* end = nullptr;
-      long long steps = std::strtoll(value.c_str(), &end, 10);
-      // The loss-fell check compares the first and the last step, so it needs two.
-      if (value.empty() || *end != '\0' || steps < 2) {
-        fmt::print(stderr, "--steps wants an integer >= 2, got '{}'\n", value);
-        return std::nullopt;
-      }
-      options.steps = steps;
-    } else {
-      fmt::print(stderr, "unknown or incomplete argument '{}'\n", arg);
-      return std::nullopt;
-    }
-  }
-  return options;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<Options> options = parse_args(argc, argv);
-  if (!options) {
-    print_usage(argv[0]);
-    return 2;
-  }
-  if (options->help) {
-    print_usage(argv[0]);
-    return 0;
-  }
-  Checks checks;
-  try {
+  CLI::App app{"The course's autograd exercise in axon"};
+  int64_t steps = 500;
+  // The loss-fell check compares the first and the last step, so it needs two.
+  app.add_option("--steps", steps, "training steps per way (>= 2)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 40));
+  return axon::apps::run_example(app, argc, argv, [&](Checks& checks) {
     axon::manual_seed(0);
     gradients_by_hand_and_by_backward(checks);
     rnn_cell(checks);
-    two_layer_network(checks, options->steps);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return 1;
-  }
-  if (!checks.all_passed()) {
-    fmt::print(stderr, "\n{} check(s) failed\n", checks.failures());
-    return 1;
-  }
-  fmt::print("\nall checks passed\n");
-  return 0;
+    two_layer_network(checks, steps);
+  });
 }

@@ -5,25 +5,12 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+
+#include "common/plot.h"
 
 namespace axon::train {
 namespace {
-
-bool have_gnuplot() {
-  static const bool found = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
-  return found;
-}
-
-// gnuplot's single-quoted strings: a quote is written twice.
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 struct Canvas {
   int width, height;
@@ -55,51 +42,26 @@ struct Canvas {
 }  // namespace
 
 bool plot_curves(const std::string& dir, const std::vector<EpochMetrics>& history) {
-  if (!have_gnuplot()) {
-    static bool said = false;
-    if (!said) {
-      std::fprintf(stderr,
-                   "axon-train: gnuplot is not installed, so no loss/accuracy curves "
-                   "(apt-get install gnuplot-nox); the image grid is still written\n");
+  apps::Series train_loss{"train", {}, {}, "linespoints"}, test_loss{"test", {}, {}, "linespoints"};
+  apps::Series train_accuracy = train_loss, test_accuracy = test_loss;
+  for (const EpochMetrics& m : history) {
+    for (apps::Series* s : {&train_loss, &test_loss, &train_accuracy, &test_accuracy}) {
+      s->x.push_back(static_cast<double>(m.epoch));
     }
-    said = true;
-    return false;
+    train_loss.y.push_back(m.train_loss);
+    test_loss.y.push_back(m.test_loss);
+    train_accuracy.y.push_back(100 * m.train_accuracy);
+    test_accuracy.y.push_back(100 * m.test_accuracy);
   }
+  apps::Panel loss{"loss", "epoch", "cross-entropy", {train_loss, test_loss}};
+  apps::Panel accuracy{"accuracy", "epoch", "accuracy (%)", {train_accuracy, test_accuracy}};
+  accuracy.key = "bottom right";
+  // One tick per epoch, as the epochs are few.
+  loss.extra = accuracy.extra = fmt::format("set xtics 1\nset xrange [0.5:{}]",
+                                            history.empty() ? 1.5 : history.back().epoch + 0.5);
   namespace fs = std::filesystem;
-  const std::string data = (fs::path(dir) / "curves.dat").string();
-  {
-    std::ofstream out(data);
-    out << "# epoch train_loss test_loss train_accuracy test_accuracy\n";
-    for (const EpochMetrics& m : history) {
-      out << fmt::format("{} {:.6g} {:.6g} {:.6g} {:.6g}\n", m.epoch, m.train_loss, m.test_loss,
-                         100 * m.train_accuracy, 100 * m.test_accuracy);
-    }
-  }
-  std::string script = fmt::format(
-      "set terminal pngcairo size 800,500 noenhanced\n"
-      "set grid\nset xlabel 'epoch'\nset key top right\n"
-      "set xtics 1\nset xrange [0.5:{}]\n"
-      "set output {}\nset title 'loss'\nset ylabel 'cross-entropy'\n"
-      "plot {} using 1:2 with linespoints title 'train', '' using 1:3 with linespoints "
-      "title 'test'\n"
-      "set key bottom right\n"
-      "set output {}\nset title 'accuracy'\nset ylabel 'accuracy (%)'\n"
-      "plot {} using 1:4 with linespoints title 'train', '' using 1:5 with linespoints "
-      "title 'test'\n",
-      history.empty() ? 1.5 : history.back().epoch + 0.5,
-      quoted((fs::path(dir) / "loss.png").string()), quoted(data),
-      quoted((fs::path(dir) / "accuracy.png").string()), quoted(data));
-  std::FILE* pipe = popen("gnuplot 2>&1", "w");
-  if (pipe == nullptr) {
-    std::fprintf(stderr, "axon-train: could not start gnuplot; no curves\n");
-    return false;
-  }
-  std::fwrite(script.data(), 1, script.size(), pipe);
-  if (pclose(pipe) != 0) {
-    std::fprintf(stderr, "axon-train: gnuplot failed; no curves\n");
-    return false;
-  }
-  return true;
+  return apps::plot_panel((fs::path(dir) / "loss.png").string(), loss) &&
+         apps::plot_panel((fs::path(dir) / "accuracy.png").string(), accuracy);
 }
 
 void write_image_grid(const std::string& path, const Tensor& images, const Tensor& truth,

@@ -1,5 +1,5 @@
 #pragma once
-// axon-train's pictures: loss and accuracy curves (drawn by gnuplot, when it is installed) and a
+// axon-train's pictures: loss and accuracy curves (common/plot.h: gnuplot, when installed) and a
 // grid of test images labelled with truth and prediction (written with stb_image_write).
 
 #include <axon/axon.h>

@@ -1,0 +1,72 @@
+#include "checks.h"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <filesystem>
+#include <system_error>
+
+namespace axon::apps {
+
+bool Checks::expect(bool ok, const std::string& what) {
+  if (!ok) {
+    fmt::print(stderr, "CHECK FAILED: {}\n", what);
+    failures_.push_back(what);
+  }
+  return ok;
+}
+
+void print_section(const std::string& title) { fmt::print("\n=== {} ===\n", title); }
+
+void add_example_options(CLI::App& app, ExampleOptions& options, bool trains) {
+  app.add_flag("--fast", options.fast, "few steps and small data (what the test suite runs)");
+  app.add_option("--plot", options.plot_dir,
+                 "folder to save the plots in as PNG (needs gnuplot); no plots without it");
+  if (trains) {
+    app.add_option("--device", options.device, "cpu or cuda")
+        ->check(CLI::IsMember({"cpu", "cuda"}));
+  }
+}
+
+Device resolve_device(const std::string& name) {
+  AXON_CHECK(name != "cuda",
+             "--device cuda: this build of axon has no CUDA backend yet; use --device cpu");
+  return Device(kCPU);
+}
+
+std::string plot_path(const ExampleOptions& options, const std::string& file) {
+  if (options.plot_dir.empty()) return {};
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(options.plot_dir, error);
+  AXON_CHECK(!error && fs::is_directory(options.plot_dir), "--plot {}: cannot make that folder{}",
+             options.plot_dir, error ? ": " + error.message() : "");
+  return (fs::path(options.plot_dir) / file).string();
+}
+
+int run_example(CLI::App& app, int argc, char** argv, const std::function<void(Checks&)>& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Prints the help, or what was wrong; 0 for --help, 2 for a command line not understood.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  Checks checks;
+  try {
+    body(checks);
+  } catch (const Error& e) {
+    fmt::print(stderr, "error: {}\n", e.message());  // without the source location
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+  if (!checks.all_passed()) {
+    fmt::print(stderr, "\n{} check(s) failed\n", checks.failures());
+    return 1;
+  }
+  fmt::print("\nall checks passed\n");
+  return 0;
+}
+
+}  // namespace axon::apps
