@@ -152,9 +152,10 @@ class CudaAllocator final : public Allocator {
 
   DataPtr allocate_on(Device device, size_t nbytes) override {
     int index = resolve_device(device.index());
-    if (nbytes == 0) return DataPtr(nullptr, nullptr, nullptr, Device(kCUDA, index));
+    Device where(kCUDA, static_cast<int8_t>(index));
+    if (nbytes == 0) return DataPtr(nullptr, nullptr, nullptr, where);
     Block* block = pools_[index].take(index, current_stream(index), nbytes);
-    return DataPtr(block->ptr, block, &free_block, Device(kCUDA, static_cast<int8_t>(index)));
+    return DataPtr(block->ptr, block, &free_block, where);
   }
 
   DevicePool& pool(int device) { return pools_[resolve_device(device)]; }

@@ -33,7 +33,8 @@ Tensor landing(const Tensor& dst) {
   return dst.is_contiguous() ? dst : detail::empty_tensor(dst.sizes(), dst.dtype(), dst.device());
 }
 
-// Queues the pinned host buffer's use, or waits for the copy: false when the caller may return.
+// Non-blocking from or to pinned memory: the block is kept until the copy is done; otherwise
+// waits for the copy.
 void finish(cudaStream_t stream, const Tensor& host, bool non_blocking) {
   if (non_blocking && detail::is_pinned(host.data_ptr())) {
     record_pinned_use(host.data_ptr(), stream);
@@ -43,7 +44,7 @@ void finish(cudaStream_t stream, const Tensor& host, bool non_blocking) {
 }
 
 void host_to_device(const Tensor& dst, const Tensor& src, bool non_blocking) {
-  int device = dst.device().index();
+  int device = resolve_device(dst.device().index());
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device);
   Tensor host = dense(src, dst.dtype());
@@ -55,7 +56,7 @@ void host_to_device(const Tensor& dst, const Tensor& src, bool non_blocking) {
 }
 
 void device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking) {
-  int device = src.device().index();
+  int device = resolve_device(src.device().index());
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device);
   Tensor staged = dense(src, dst.dtype());
@@ -72,8 +73,8 @@ void device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking) {
 }
 
 void device_to_device(const Tensor& dst, const Tensor& src) {
-  int from_device = src.device().index();
-  int to_device = dst.device().index();
+  int from_device = resolve_device(src.device().index());
+  int to_device = resolve_device(dst.device().index());
   Tensor staged;
   {
     DeviceGuard guard(from_device);
