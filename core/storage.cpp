@@ -48,7 +48,7 @@ Allocator* get_allocator(DeviceType type) {
 }
 
 Storage make_storage(size_t nbytes, Device device) {
-  return std::make_shared<StorageImpl>(get_allocator(device.type())->allocate(nbytes), nbytes);
+  return std::make_shared<StorageImpl>(get_allocator(device.type())->allocate_on(device, nbytes), nbytes);
 }
 
 Storage make_storage_from_blob(void* data, size_t nbytes, Device device,

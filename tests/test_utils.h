@@ -24,7 +24,7 @@ namespace axon::testing {
 class DeviceTest : public ::testing::TestWithParam<DeviceType> {
  protected:
   void SetUp() override {
-    if (!has_allocator(GetParam())) {
+    if (!has_allocator(GetParam()) || (GetParam() == kCUDA && !cuda::is_available())) {
       GTEST_SKIP() << "no " << GetParam() << " backend in this build or on this machine";
     }
   }

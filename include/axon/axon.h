@@ -3,6 +3,7 @@
 
 #include "axon/array_ref.h"
 #include "axon/autograd.h"
+#include "axon/cuda.h"
 #include "axon/data.h"
 #include "axon/device.h"
 #include "axon/dtype.h"

@@ -51,6 +51,8 @@ class Allocator {
  public:
   virtual ~Allocator() = default;
   virtual DataPtr allocate(size_t nbytes) = 0;
+  // On one device of the allocator's type (CUDA has several; the CPU one).
+  virtual DataPtr allocate_on(Device /*device*/, size_t nbytes) { return allocate(nbytes); }
 };
 
 // The allocator registered for a device type; throws when that backend is not available.

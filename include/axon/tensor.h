@@ -157,6 +157,10 @@ class Tensor {
   Tensor cpu() const { return to(TensorOptions(kCPU)); }
   Tensor cuda() const { return to(TensorOptions(kCUDA)); }
   const Tensor& copy_(const Tensor& src, bool non_blocking = false) const;
+  // A copy in page-locked memory (this tensor when it already is), for asynchronous copies to
+  // a GPU; needs the CUDA backend and a GPU.
+  Tensor pin_memory() const;
+  bool is_pinned() const;
   const Tensor& fill_(const Scalar& value) const;
   const Tensor& zero_() const;
 

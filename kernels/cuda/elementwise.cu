@@ -1,14 +1,15 @@
 // CUDA launchers for the elementwise functors of kernels/common/elementwise.h: the same
 // functors the CPU runs, in a grid-stride kernel over the ElementwiseIter core built.
 //
-// Only compiled so far: no CUDA allocator is registered yet, so no CUDA tensor can reach these
-// launchers until the CUDA backend issue lands (and runs them on a GPU).
+// Launched on the current stream of the current device. Only compiled so far: not yet run on a
+// GPU.
 #include <algorithm>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/common/elementwise.h"
 #include "kernels/common/elementwise_dispatch.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/runtime.h"
 
 namespace axon::cuda_backend {
 namespace {
@@ -86,7 +87,8 @@ void unary_cuda(UnaryOp op, const OpParams& params, const ElementwiseIter& it) {
   kernels::dispatch_unary(op, params, it.dtypes[1], [&](auto functor, auto in, auto out) {
     using In = typename decltype(in)::type;
     using Out = typename decltype(out)::type;
-    unary_elementwise<Out, In><<<blocks_for(it.numel), kThreads>>>(it, functor);
+    unary_elementwise<Out, In>
+        <<<blocks_for(it.numel), kThreads, 0, current_stream()>>>(it, functor);
     AXON_CUDA_LAUNCH_CHECK();
   });
 }
@@ -96,7 +98,8 @@ void binary_cuda(BinaryOp op, const OpParams& params, const ElementwiseIter& it)
   kernels::dispatch_binary(op, params, it.dtypes[1], [&](auto functor, auto in, auto out) {
     using In = typename decltype(in)::type;
     using Out = typename decltype(out)::type;
-    binary_elementwise<Out, In><<<blocks_for(it.numel), kThreads>>>(it, functor);
+    binary_elementwise<Out, In>
+        <<<blocks_for(it.numel), kThreads, 0, current_stream()>>>(it, functor);
     AXON_CUDA_LAUNCH_CHECK();
   });
 }
@@ -105,7 +108,7 @@ void where_cuda(const ElementwiseIter& it) {
   if (it.numel == 0) return;
   kernels::visit_dtype(it.dtypes[0], [&](auto tag) {
     using T = typename decltype(tag)::type;
-    where_elementwise<T><<<blocks_for(it.numel), kThreads>>>(it);
+    where_elementwise<T><<<blocks_for(it.numel), kThreads, 0, current_stream()>>>(it);
     AXON_CUDA_LAUNCH_CHECK();
   });
 }
@@ -116,7 +119,8 @@ void copy_cuda(const ElementwiseIter& it) {
     using Out = typename decltype(out_tag)::type;
     kernels::visit_dtype(it.dtypes[1], [&](auto in_tag) {
       using In = typename decltype(in_tag)::type;
-      unary_elementwise<Out, In><<<blocks_for(it.numel), kThreads>>>(it, CastOp<Out, In>{});
+      unary_elementwise<Out, In>
+          <<<blocks_for(it.numel), kThreads, 0, current_stream()>>>(it, CastOp<Out, In>{});
       AXON_CUDA_LAUNCH_CHECK();
     });
   });

@@ -1,0 +1,14 @@
+#pragma once
+// The CUDA backend's two caching allocators: device memory (caching_allocator.cpp) and
+// page-locked host memory (pinned_allocator.cpp).
+
+#include <cuda_runtime.h>
+
+namespace axon::cuda_backend {
+
+// A non_blocking copy reads or writes the pinned block holding `host_data` on `stream`: the
+// block is not handed out again until that work is done.
+void record_pinned_use(const void* host_data, cudaStream_t stream);
+void empty_pinned_cache();
+
+}  // namespace axon::cuda_backend
