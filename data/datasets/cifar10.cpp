@@ -64,15 +64,11 @@ CIFAR10::CIFAR10(const std::string& root, Mode mode) : is_train_(mode == Mode::k
 }
 
 Example<> CIFAR10::get(size_t index) {
-  AXON_CHECK(index < static_cast<size_t>(images_.size(0)),
-             "CIFAR10: index {} is out of range for {} examples", index, images_.size(0));
-  const auto i = static_cast<int64_t>(index);
-  return {images_[i], targets_[i]};
+  return detail::row_example(images_, targets_, index, "CIFAR10");
 }
 
 Example<> CIFAR10::get_stacked_batch(ArrayRef<size_t> indices) {
-  return {detail::gather_rows(images_, indices, "CIFAR10"),
-          detail::gather_rows(targets_, indices, "CIFAR10")};
+  return detail::stacked_rows(images_, targets_, indices, "CIFAR10");
 }
 
 std::optional<size_t> CIFAR10::size() const { return static_cast<size_t>(images_.size(0)); }

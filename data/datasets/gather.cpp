@@ -1,5 +1,5 @@
-// gather_rows: the stacked-batch path of in-memory datasets (Note [Stacked batches] in
-// axon/data/datasets/base.h).
+// gather_rows, row_example, stacked_rows: the example and stacked-batch paths of in-memory datasets
+// (Note [Stacked batches] in axon/data/datasets/base.h).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -33,6 +33,19 @@ Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, const char* d
     std::memcpy(to + i * row_bytes, from + indices[i] * row_bytes, row_bytes);
   }
   return out;
+}
+
+Example<> row_example(const Tensor& data, const Tensor& targets, size_t index,
+                      const char* dataset) {
+  AXON_CHECK(index < static_cast<size_t>(data.size(0)),
+             "{}: index {} is out of range for {} examples", dataset, index, data.size(0));
+  const auto i = static_cast<int64_t>(index);
+  return {data[i], targets[i]};
+}
+
+Example<> stacked_rows(const Tensor& data, const Tensor& targets, ArrayRef<size_t> indices,
+                       const char* dataset) {
+  return {gather_rows(data, indices, dataset), gather_rows(targets, indices, dataset)};
 }
 
 }  // namespace axon::data::datasets::detail

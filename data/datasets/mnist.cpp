@@ -65,15 +65,11 @@ MNIST::MNIST(const std::string& root, Mode mode) : is_train_(mode == Mode::kTrai
 }
 
 Example<> MNIST::get(size_t index) {
-  AXON_CHECK(index < static_cast<size_t>(images_.size(0)),
-             "MNIST: index {} is out of range for {} examples", index, images_.size(0));
-  const auto i = static_cast<int64_t>(index);
-  return {images_[i], targets_[i]};
+  return detail::row_example(images_, targets_, index, "MNIST");
 }
 
 Example<> MNIST::get_stacked_batch(ArrayRef<size_t> indices) {
-  return {detail::gather_rows(images_, indices, "MNIST"),
-          detail::gather_rows(targets_, indices, "MNIST")};
+  return detail::stacked_rows(images_, targets_, indices, "MNIST");
 }
 
 std::optional<size_t> MNIST::size() const { return static_cast<size_t>(images_.size(0)); }

@@ -17,15 +17,11 @@ TensorDataset::TensorDataset(Tensor data, Tensor targets)
 }
 
 Example<> TensorDataset::get(size_t index) {
-  AXON_CHECK(index < static_cast<size_t>(data_.size(0)),
-             "TensorDataset: index {} is out of range for {} examples", index, data_.size(0));
-  const auto i = static_cast<int64_t>(index);
-  return {data_[i], targets_[i]};
+  return detail::row_example(data_, targets_, index, "TensorDataset");
 }
 
 Example<> TensorDataset::get_stacked_batch(ArrayRef<size_t> indices) {
-  return {detail::gather_rows(data_, indices, "TensorDataset"),
-          detail::gather_rows(targets_, indices, "TensorDataset")};
+  return detail::stacked_rows(data_, targets_, indices, "TensorDataset");
 }
 
 }  // namespace axon::data::datasets

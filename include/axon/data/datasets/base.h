@@ -74,6 +74,11 @@ namespace detail {
 // Rows `indices` of `source` (dim 0) as a new tensor [indices.size(), ...]; an index past the end
 // is an axon::Error naming `dataset`.
 Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, const char* dataset);
+// What datasets held as two row tensors (data, targets) serve: example `index`, and the examples
+// `indices` stacked; MNIST, CIFAR10 and TensorDataset are such datasets.
+Example<> row_example(const Tensor& data, const Tensor& targets, size_t index, const char* dataset);
+Example<> stacked_rows(const Tensor& data, const Tensor& targets, ArrayRef<size_t> indices,
+                       const char* dataset);
 }  // namespace detail
 
 }  // namespace axon::data::datasets
