@@ -123,10 +123,13 @@ void check_outputs(const TrainOptions& o) {
 }
 
 Device resolve_device(const std::string& name) {
-  // The CUDA backend (issue 5) will answer "auto" with a GPU when one is present.
-  AXON_CHECK(name != "cuda",
-             "--device cuda: this build of axon has no CUDA backend yet; use --device cpu or auto");
-  return Device(kCPU);
+  if (name == "cpu") return Device(kCPU);
+  if (name == "auto") return cuda::is_available() ? Device(kCUDA, 0) : Device(kCPU);
+  AXON_CHECK(cuda::is_available(),
+             "--device cuda: no usable GPU (this build {} the CUDA backend; devices found: {}); "
+             "use --device cpu or auto",
+             has_allocator(kCUDA) ? "has" : "lacks", cuda::device_count());
+  return Device(kCUDA, 0);
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, nn::Module& model) {

@@ -1,6 +1,7 @@
 // axon-train end to end: the program run on a tiny dataset that the test writes in MNIST's IDX
-// format; its exit status, its output, its metrics file, its pictures, and a resumed run that
-// reproduces an uninterrupted one.
+// format; its exit status, its output, its metrics file, its pictures, a resumed run that
+// reproduces an uninterrupted one, and (on a GPU) the same runs on CUDA.
+#include <axon/cuda.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -248,6 +249,53 @@ TEST_F(AxonTrainTest, ResumeRefusesAnotherRunsCheckpoint) {
   Result r = run(common() + "--model lenet5 --epochs 2 --quiet --resume " + ckpt, dir_);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("model = \"mlp\""), std::string::npos) << r.err;
+}
+
+// The columns of the last metrics row of `path` (epoch, lr, train_loss, train_accuracy,
+// test_loss, test_accuracy, ...).
+std::vector<double> last_row(const fs::path& path) {
+  std::stringstream last(lines(path).back());
+  std::vector<double> v;
+  for (std::string f; std::getline(last, f, ',');) v.push_back(std::stod(f));
+  return v;
+}
+
+// --device cuda trains every model with the CPU's code path: from the same seed (so the same
+// initial weights and batches), two epochs end with nearly the same losses. Without a GPU the
+// flag is a clear error, never a silent fallback to the CPU.
+TEST_F(AxonTrainTest, DeviceCudaTrainsLikeTheCpu) {
+  if (!axon::cuda::is_available()) {
+    Result r = run("--dataset mnist --data " + (dir_ / "data").string() +
+                       " --model mlp --epochs 1 --device cuda",
+                   dir_);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("--device cuda: no usable GPU"), std::string::npos) << r.err;
+    GTEST_SKIP() << "no GPU: checked that --device cuda says so";
+  }
+  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
+  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
+  const std::string mnist = "--dataset mnist --data " + (dir_ / "data").string() + " ";
+  const std::string cifar = "--dataset cifar10 --data " + (dir_ / "cifar").string() + " ";
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"mlp", mnist + "--model mlp"},
+      {"lenet5", mnist + "--model lenet5 --optimizer adam --lr 0.001"},
+      {"cifar-cnn", cifar + "--model cifar-cnn --batch-norm --optimizer adamw --lr 0.003"}};
+  for (const auto& [name, args] : runs) {
+    std::vector<double> metrics[2];
+    for (int d = 0; d < 2; ++d) {
+      const fs::path csv = dir_ / (name + (d ? "_cuda.csv" : "_cpu.csv"));
+      Result r = run(args + " --epochs 2 --batch-size 25 --seed 7 --quiet --device " +
+                         (d ? "cuda" : "cpu") + " --metrics " + csv.string(),
+                     dir_);
+      ASSERT_EQ(r.status, 0) << name << "\n" << r.out << r.err;
+      if (d) EXPECT_NE(r.out.find("device cuda:0"), std::string::npos) << r.out;
+      metrics[d] = last_row(csv);
+    }
+    // float32 sums in another order drift a little over 2 epochs; a wrong kernel does not.
+    EXPECT_NEAR(metrics[1][2], metrics[0][2], 2e-3 * std::abs(metrics[0][2]) + 1e-4) << name;
+    EXPECT_NEAR(metrics[1][4], metrics[0][4], 2e-3 * std::abs(metrics[0][4]) + 1e-4) << name;
+    EXPECT_NEAR(metrics[1][5], metrics[0][5], 0.05) << name;
+  }
 }
 
 }  // namespace

@@ -20,9 +20,10 @@
 // care: the next begin() drops the old epoch's jobs, and the destructor stops and joins the
 // workers after they finish the batch in hand.
 //
-// With options.device() set to a CUDA device, workers copy each batch there (non_blocking with
-// pin_memory). Staging the copy in page-locked host memory comes with the CUDA backend's pinned
-// allocator; on the CPU device the copy is skipped.
+// With options.device() set to a CUDA device, workers copy each batch there on the device's
+// current stream, so the copy is ordered before the step that uses the batch. With pin_memory
+// the batch is staged in page-locked memory and copied non_blocking; on the CPU device the copy
+// is skipped.
 
 #include <condition_variable>
 #include <cstddef>
@@ -66,8 +67,11 @@ void to_device(Example<Data, Target>& example, Device device, bool non_blocking)
 template <typename T>
 void to_device(std::vector<T>& values, Device device, bool non_blocking);
 
+// A non_blocking copy is only asynchronous from page-locked memory: stage the batch there first.
 inline void to_device(Tensor& tensor, Device device, bool non_blocking) {
-  if (tensor.defined()) tensor = tensor.to(TensorOptions(device), non_blocking);
+  if (!tensor.defined()) return;
+  if (non_blocking && tensor.is_cpu() && !tensor.is_pinned()) tensor = tensor.pin_memory();
+  tensor = tensor.to(TensorOptions(device), non_blocking);
 }
 template <typename Data, typename Target>
 void to_device(Example<Data, Target>& example, Device device, bool non_blocking) {
