@@ -4,6 +4,7 @@
 # configures and builds axon into <repo>/build: Release, warnings as errors, the CUDA backend
 # when nvcc is found (for sm_90 unless AXON_CUDA_ARCHITECTURES says otherwise).
 # Safe to run again: it installs nothing that is there and rebuilds only what changed.
+# `setup.sh --deps-only` installs the packages and stops.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +43,8 @@ if ((${#missing[@]})); then
   fi
   echo "setup.sh: installed ${missing[*]}"
 fi
+
+[[ ${1:-} == --deps-only ]] && exit 0
 
 # ---- configure and build ------------------------------------------------------------------
 cuda_args=()

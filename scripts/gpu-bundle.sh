@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds, on a Debian machine with the CUDA toolkit (no GPU needed), everything
+# scripts/gpu-check.sh runs on a GPU host that has no Debian packages: the sources, a CUDA
+# build (library, tests, apps, benchmarks; stripped) and the shared libraries they need beyond
+# glibc and CUDA, in ./gpu-bundle (git-ignored; carry it to the GPU host).
+#
+# The build lives at /tmp/axon-gpu because tests and ctest name files by absolute path;
+# gpu-check.sh points the same path at the carried bundle.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+stage=/tmp/axon-gpu
+out="$repo/gpu-bundle"
+
+AXON_EXTRA_PACKAGES="rsync file" "$repo/scripts/setup.sh" --deps-only
+
+mkdir -p "$stage/src"
+# Tracked and new files only: never a build folder or an old bundle.
+(cd "$repo" && git ls-files -co --exclude-standard -z) |
+  rsync -a --delete --from0 --files-from=- "$repo/" "$stage/src/"
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$stage"
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S "$stage/src" -B "$stage/src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DAXON_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${AXON_CUDA_ARCHITECTURES:-90}" "${launcher[@]}"
+cmake --build "$stage/src/build" -j"$(nproc)"
+
+# Debian's libraries the binaries load (fmt, OpenBLAS, OpenMP, zlib, the C++ runtime, ...);
+# glibc and the CUDA libraries come from the GPU host.
+mkdir -p "$stage/lib"
+find "$stage/src/build" -type f \( -name '*.so*' -o -perm -u+x \) -print0 |
+  xargs -0 file | grep -E 'ELF .*(executable|shared object)' | cut -d: -f1 > "$stage/elves"
+xargs strip --strip-unneeded < "$stage/elves"
+xargs ldd < "$stage/elves" 2>/dev/null | awk '/=> \// {print $3}' | sort -u |
+  grep -vE '/(libc|libm|libdl|librt|libpthread|ld-linux[^/]*|libcuda|libcudart|libcublas[^/]*|libcudnn[^/]*|libnvrtc[^/]*|libaxon)\.so' |
+  xargs -r cp -L -t "$stage/lib"
+
+rm -rf "$out"
+mkdir -p "$out"
+cp -a "$stage/src" "$stage/lib" "$out/"
+rm -rf "$out/src/build/CMakeFiles" "$out"/src/build/*/CMakeFiles
+du -sh "$out"
