@@ -46,6 +46,21 @@ void check_pointwise(const Tensor& input, const Tensor& target, const char* op) 
   detail::check_same_device(input, target, op);
 }
 
+// A CUDA kernel cannot throw, so targets on a GPU are checked here, before the kernel: on the
+// device, then one bool read back, which waits for the queued work (one wait per call; PyTorch
+// asserts on the device instead, which ends the process). The CPU kernel checks as it goes.
+void check_targets_on_device(const Tensor& target, int64_t classes, int64_t ignore_index) {
+  const Tensor bad = logical_and(target != ignore_index, logical_or(target < 0, target >= classes));
+  if (!bad.any().item<bool>()) return;
+  // Only on the way to the error: find the first offending value for the message.
+  const Tensor host = target.cpu();
+  const int64_t* t = host.data_ptr<int64_t>();
+  for (int64_t i = 0; i < host.numel(); ++i) {
+    AXON_CHECK(t[i] == ignore_index || (t[i] >= 0 && t[i] < classes),
+               "nll_loss: target {} is out of bounds for {} classes", t[i], classes);
+  }
+}
+
 }  // namespace
 
 // ---- nll_loss and cross_entropy -------------------------------------------------------------
@@ -87,11 +102,14 @@ Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight,
                                : self.reshape({-1, classes});
   rows = rows.contiguous();
   const Tensor flat_target = target.reshape({-1}).contiguous();
+  if (!self.is_cpu()) check_targets_on_device(flat_target, classes, ignore_index);
+  // Kernels index the weight as a plain array.
+  const Tensor class_weight = weight.defined() ? weight.contiguous() : weight;
   const int64_t m = rows.size(0);
   Tensor out = detail::empty_tensor(reduction == Reduction::None ? IntArrayRef{m} : IntArrayRef{},
                                     self.dtype(), self.device());
   Tensor total_weight = detail::empty_tensor({}, self.dtype(), self.device());
-  kernels::nll_loss_kernel(self.device())(out, total_weight, rows, flat_target, weight,
+  kernels::nll_loss_kernel(self.device())(out, total_weight, rows, flat_target, class_weight,
                                           ignore_index, reduction);
   if (reduction == Reduction::None) out = out.view(target.sizes());
 
@@ -99,7 +117,7 @@ Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight,
     AXON_CHECK(!weight.requires_grad(), "nll_loss: gradients for weight are not supported");
     DimVector input_sizes(self.sizes());
     autograd::record(
-        "NllLossBackward0", out, {&self}, {flat_target, weight, total_weight},
+        "NllLossBackward0", out, {&self}, {flat_target, class_weight, total_weight},
         [input_sizes, classes, m, ignore_index, reduction](const BackwardContext& ctx) {
           const Tensor& grad = ctx.grad();
           AXON_CHECK(!autograd::should_record({&grad}),

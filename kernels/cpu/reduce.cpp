@@ -1,11 +1,10 @@
 // CPU reductions over the middle dim of [outer, size, inner].
 #include "kernels/common/reduce.h"
 
-#include <limits>
 #include <memory>
 
 #include "kernels/common/dtype_dispatch.h"
-#include "kernels/common/math.h"
+#include "kernels/common/reduce_ops.h"
 #include "kernels/cpu/parallel.h"
 
 namespace axon::cpu {
@@ -14,43 +13,8 @@ namespace {
 using kernels::ReduceOp;
 using kernels::ReduceShape;
 
-// Floating sums and products accumulate in double (PyTorch's CPU acc_type); the rest in T.
-template <typename T>
-using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
-
-template <typename T>
-struct SumOp {
-  static Acc<T> identity() { return Acc<T>(0); }
-  static Acc<T> combine(Acc<T> a, Acc<T> b) { return a + b; }
-};
-template <typename T>
-struct ProdOp {
-  static Acc<T> identity() { return Acc<T>(1); }
-  static Acc<T> combine(Acc<T> a, Acc<T> b) { return a * b; }
-};
-// max/min propagate NaN.
-template <typename T>
-struct MaxOp {
-  static Acc<T> identity() {
-    if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<Acc<T>>::infinity();
-    return std::numeric_limits<Acc<T>>::lowest();
-  }
-  static Acc<T> combine(Acc<T> a, Acc<T> b) {
-    if (kernels::is_nan(a) || kernels::is_nan(b)) return kernels::is_nan(a) ? a : b;
-    return a > b ? a : b;
-  }
-};
-template <typename T>
-struct MinOp {
-  static Acc<T> identity() {
-    if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<Acc<T>>::infinity();
-    return std::numeric_limits<Acc<T>>::max();
-  }
-  static Acc<T> combine(Acc<T> a, Acc<T> b) {
-    if (kernels::is_nan(a) || kernels::is_nan(b)) return kernels::is_nan(a) ? a : b;
-    return a < b ? a : b;
-  }
-};
+template <typename Op>
+using Acc = typename Op::Acc;
 
 constexpr int64_t kChunk = 32768;  // fixed, so results do not depend on the thread count
 
@@ -61,16 +25,16 @@ void reduce_rows(const T* in, T* out, const ReduceShape& s) {
       // One long row: partial results per fixed-size chunk, combined in order.
       const int64_t chunks = (s.size + kChunk - 1) / kChunk;
       // A plain array: std::vector<bool> packs bits, and threads would race on shared words.
-      std::unique_ptr<Acc<T>[]> partial(new Acc<T>[static_cast<size_t>(chunks)]);
+      std::unique_ptr<Acc<Op>[]> partial(new Acc<Op>[static_cast<size_t>(chunks)]);
       parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t c = b; c < e; ++c) {
-          Acc<T> acc = Op::identity();
+          Acc<Op> acc = Op::identity();
           const int64_t end = std::min(s.size, (c + 1) * kChunk);
-          for (int64_t j = c * kChunk; j < end; ++j) acc = Op::combine(acc, Acc<T>(in[j]));
+          for (int64_t j = c * kChunk; j < end; ++j) acc = Op::combine(acc, Acc<Op>(in[j]));
           partial[c] = acc;
         }
       });
-      Acc<T> acc = Op::identity();
+      Acc<Op> acc = Op::identity();
       for (int64_t c = 0; c < chunks; ++c) acc = Op::combine(acc, partial[c]);
       out[0] = static_cast<T>(acc);
       return;
@@ -79,8 +43,8 @@ void reduce_rows(const T* in, T* out, const ReduceShape& s) {
                  [&](int64_t b, int64_t e) {
                    for (int64_t o = b; o < e; ++o) {
                      const T* row = in + o * s.size;
-                     Acc<T> acc = Op::identity();
-                     for (int64_t j = 0; j < s.size; ++j) acc = Op::combine(acc, Acc<T>(row[j]));
+                     Acc<Op> acc = Op::identity();
+                     for (int64_t j = 0; j < s.size; ++j) acc = Op::combine(acc, Acc<Op>(row[j]));
                      out[o] = static_cast<T>(acc);
                    }
                  });
@@ -90,14 +54,14 @@ void reduce_rows(const T* in, T* out, const ReduceShape& s) {
   const int64_t work_per_outer = s.size * s.inner;
   parallel_for(0, s.outer, std::max<int64_t>(1, kChunk / std::max<int64_t>(work_per_outer, 1)),
                [&](int64_t b, int64_t e) {
-                 std::unique_ptr<Acc<T>[]> acc(new Acc<T>[static_cast<size_t>(s.inner)]);
+                 std::unique_ptr<Acc<Op>[]> acc(new Acc<Op>[static_cast<size_t>(s.inner)]);
                  for (int64_t o = b; o < e; ++o) {
                    std::fill(acc.get(), acc.get() + s.inner, Op::identity());
                    const T* block = in + o * work_per_outer;
                    for (int64_t j = 0; j < s.size; ++j) {
                      const T* row = block + j * s.inner;
                      for (int64_t i = 0; i < s.inner; ++i) {
-                       acc[i] = Op::combine(acc[i], Acc<T>(row[i]));
+                       acc[i] = Op::combine(acc[i], Acc<Op>(row[i]));
                      }
                    }
                    for (int64_t i = 0; i < s.inner; ++i) {
@@ -114,27 +78,19 @@ void reduce_cpu(ReduceOp op, const Tensor& out, const Tensor& in, const ReduceSh
     T* dst = out.data_ptr<T>();
     switch (op) {
       case ReduceOp::Sum:
-        if constexpr (!std::is_same_v<T, bool>) reduce_rows<T, SumOp<T>>(src, dst, s);
+        reduce_rows<T, kernels::SumReduce<T>>(src, dst, s);
         break;
       case ReduceOp::Prod:
-        if constexpr (!std::is_same_v<T, bool>) reduce_rows<T, ProdOp<T>>(src, dst, s);
+        reduce_rows<T, kernels::ProdReduce<T>>(src, dst, s);
         break;
       case ReduceOp::Max:
-        reduce_rows<T, MaxOp<T>>(src, dst, s);
+        reduce_rows<T, kernels::MaxReduce<T>>(src, dst, s);
         break;
       case ReduceOp::Min:
-        reduce_rows<T, MinOp<T>>(src, dst, s);
+        reduce_rows<T, kernels::MinReduce<T>>(src, dst, s);
         break;
     }
   });
-}
-
-// First index of the max (min); a NaN wins and keeps its index.
-template <typename T>
-bool better(T candidate, T best, bool is_max) {
-  if (kernels::is_nan(best)) return false;
-  if (kernels::is_nan(candidate)) return true;
-  return is_max ? candidate > best : candidate < best;
 }
 
 void arg_reduce_cpu(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& in,
@@ -154,7 +110,7 @@ void arg_reduce_cpu(bool is_max, const Tensor& values, const Tensor& indices, co
                      int64_t best_index = 0;
                      for (int64_t j = 1; j < s.size; ++j) {
                        T x = p[j * s.inner];
-                       if (better(x, best, is_max)) {
+                       if (kernels::arg_better(x, best, is_max)) {
                          best = x;
                          best_index = j;
                        }

@@ -82,6 +82,20 @@ TEST_P(ReductionTest, IntegerSumsGiveInt64) {
   EXPECT_TRUE(same_values(arange(1000000, options(kInt64)).sum(), ref(499999500000, kInt64)));
 }
 
+TEST_P(ReductionTest, SumAndProdInTheInputsOwnSmallDtype) {
+  // x = torch.tensor([[True, True, False], [False, False, False]])
+  // x.sum(1, dtype=torch.bool) -> [True, False]; x.prod(1, dtype=torch.bool) -> [False, False];
+  // x.sum(dtype=torch.bool) -> True; torch.tensor([[True, True]]).prod(1, dtype=torch.bool) ->
+  // [True]: a bool sum is "any" and a bool product "all".
+  Tensor x = make({{true, true, false}, {false, false, false}}, kBool);
+  EXPECT_TRUE(same_values(x.sum({1}, false, kBool), ref({true, false}, kBool)));
+  EXPECT_TRUE(same_values(x.prod(1, false, kBool), ref({false, false}, kBool)));
+  EXPECT_TRUE(same_values(x.sum(kBool), ref(true, kBool)));
+  EXPECT_TRUE(same_values(make({{true, true}}, kBool).prod(1, false, kBool), ref({true}, kBool)));
+  // torch.tensor([200, 100], dtype=torch.uint8).sum(dtype=torch.uint8) -> tensor(44): wraps.
+  EXPECT_TRUE(same_values(make({200, 100}, kUInt8).sum(kUInt8), ref(44, kUInt8)));
+}
+
 TEST_P(ReductionTest, Mean) {
   Tensor X = x();
   // X.mean() -> -0.0625 = -1.5 / 24

@@ -189,6 +189,20 @@ TEST(NNGoldenFile, EveryLossHasEveryReduction) {
   }
 }
 
+// A weight that is a strided view weighs each class by its own element, as a contiguous one.
+TEST_P(NNGolden, NLLLossWithAStridedWeight) {
+  const Tensor log_probs = make({{-1.0, -2.0, -3.0}, {-4.0, -5.0, -6.0}}).requires_grad_();
+  const Tensor target = make({2, 1}, kInt64);
+  const Tensor strided = make({1.0, 10.0, 2.0, 20.0, 3.0, 30.0}).slice(0, 0, 6, 2);
+  const Tensor loss = nll_loss(log_probs, target, strided);
+  // (3 * 3 + 2 * 5) / (3 + 2)
+  EXPECT_TRUE(testing::same_values(loss, ref(3.8)));
+  loss.backward();
+  // -weight[t] / total_weight at each target
+  EXPECT_TRUE(
+      testing::same_values(log_probs.grad(), ref({{0.0, 0.0, -0.6}, {0.0, -0.4, 0.0}}), 1e-6, 0));
+}
+
 // Logits of +-1e4: exp overflows in any float type, so only a log-sum-exp form is finite.
 TEST_P(NNGolden, CrossEntropyOfLargeLogitsIsFiniteAndPyTorchs) {
   for (const json& c : cases_of("losses", "loss", "cross_entropy")) {
