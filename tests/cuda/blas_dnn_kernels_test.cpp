@@ -210,7 +210,8 @@ TEST_F(CudaBlasDnn, Int64ProductsAreExact) {
   const TensorOptions ints(kInt64);
   Tensor a = randint(-4, 5, {3, 17, 5}, ints), b = randint(-4, 5, {3, 5, 129}, ints);
   EXPECT_TRUE(testing::same(bmm(a.cuda(), b.cuda()), bmm(a, b)));
-  EXPECT_TRUE(testing::same(mm(a[1].t().cuda(), a[2].cuda()), mm(a[1].t(), a[2])));
+  Tensor on_gpu = a.cuda();  // transposed on the device: the kernel reads it column-major
+  EXPECT_TRUE(testing::same(mm(on_gpu[1].t(), on_gpu[2]), mm(a[1].t(), a[2])));
   Tensor big = tensor({{(int64_t{1} << 31) + 1}}, ints);
   EXPECT_TRUE(testing::same(mm(big.cuda(), big.cuda()), mm(big, big)));
 }
