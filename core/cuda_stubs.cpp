@@ -47,6 +47,7 @@ void empty_cache() {}
 namespace detail {
 Allocator* pinned_host_allocator() { no_cuda("pin_memory"); }
 bool is_pinned(const void* /*data*/) { return false; }
+int64_t cudnn_algorithm_searches() { return 0; }
 }  // namespace detail
 
 }  // namespace axon

@@ -60,6 +60,7 @@ Tensor batched_gemm(const Tensor& a, const Tensor& m2, IntArrayRef out_shape) {
   MatrixLayout la = matrix_layout(a), lb = matrix_layout(m2);
   kernels::GemmArgs args;
   args.dtype = a.dtype();
+  args.device = a.device().index();
   args.trans_a = la.trans;
   args.trans_b = lb.trans;
   args.batch = batch;

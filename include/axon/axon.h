@@ -3,6 +3,7 @@
 
 #include "axon/array_ref.h"
 #include "axon/autograd.h"
+#include "axon/backends.h"
 #include "axon/cuda.h"
 #include "axon/data.h"
 #include "axon/device.h"

@@ -13,23 +13,11 @@ using kernels::GemmArgs;
 
 template <typename T>
 void gemm_int(const GemmArgs& g) {
-  const auto* a = static_cast<const T*>(g.a);
-  const auto* b = static_cast<const T*>(g.b);
-  auto* c = static_cast<T*>(g.c);
-  const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
+  T* c = static_cast<T*>(g.c);
   for (int64_t p = 0; p < g.batch; ++p) {
-    const T* A = a + p * g.stride_a;
-    const T* B = b + p * g.stride_b;
-    T* C = c + p * g.stride_c;
     for (int64_t i = 0; i < g.m; ++i) {
       for (int64_t j = 0; j < g.n; ++j) {
-        T acc = 0;
-        for (int64_t l = 0; l < g.k; ++l) {
-          T x = g.trans_a ? A[l * g.lda + i] : A[i * g.lda + l];
-          T y = g.trans_b ? B[j * g.ldb + l] : B[l * g.ldb + j];
-          acc += x * y;
-        }
-        C[i * g.ldc + j] = alpha * acc + (beta == 0 ? T(0) : beta * C[i * g.ldc + j]);
+        c[p * g.stride_c + i * g.ldc + j] = kernels::gemm_element<T>(g, p, i, j);
       }
     }
   }
