@@ -2,7 +2,8 @@
 # Builds, on a Debian machine with the CUDA toolkit (no GPU needed), everything
 # scripts/gpu-check.sh runs on a GPU host that has no Debian packages: the sources, a CUDA
 # build (library, tests, apps, benchmarks; stripped) and the shared libraries they need beyond
-# glibc and CUDA, in ./gpu-bundle (git-ignored; carry it to the GPU host).
+# glibc and CUDA, packed as ./gpu-bundle.tar.xz (git-ignored; carry it to the GPU host, where
+# gpu-check.sh unpacks it).
 #
 # The build lives at /tmp/axon-gpu because tests and ctest name files by absolute path;
 # gpu-check.sh points the same path at the carried bundle.
@@ -24,7 +25,8 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S "$stage/src" -B "$stage/src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DAXON_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${AXON_CUDA_ARCHITECTURES:-90}" "${launcher[@]}"
+  -DAXON_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${AXON_CUDA_ARCHITECTURES:-90}" "${launcher[@]}" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON  # bench_core's LibTorch columns would pull in 500 MB
 cmake --build "$stage/src/build" -j"$(nproc)"
 
 # Debian's libraries the binaries load (fmt, OpenBLAS, OpenMP, zlib, the C++ runtime, ...);
@@ -37,8 +39,6 @@ xargs ldd < "$stage/elves" 2>/dev/null | awk '/=> \// {print $3}' | sort -u |
   grep -vE '/(libc|libm|libdl|librt|libpthread|ld-linux[^/]*|libcuda|libcudart|libcublas[^/]*|libcudnn[^/]*|libnvrtc[^/]*|libaxon)\.so' |
   xargs -r cp -L -t "$stage/lib"
 
-rm -rf "$out"
-mkdir -p "$out"
-cp -a "$stage/src" "$stage/lib" "$out/"
-rm -rf "$out/src/build/CMakeFiles" "$out"/src/build/*/CMakeFiles
-du -sh "$out"
+rm -f "$out.tar.xz"
+tar -C "$stage" -cJf "$out.tar.xz" --exclude='CMakeFiles' --exclude='*.o' src lib
+du -h "$out.tar.xz"
