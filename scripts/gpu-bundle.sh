@@ -31,6 +31,7 @@ cmake --build "$stage/src/build" -j"$(nproc)"
 
 # Debian's libraries the binaries load (fmt, OpenBLAS, OpenMP, zlib, the C++ runtime, ...);
 # glibc and the CUDA libraries come from the GPU host.
+rm -rf "$stage/lib"
 mkdir -p "$stage/lib"
 find "$stage/src/build" -type f \( -name '*.so*' -o -perm -u+x \) -print0 |
   xargs -0 file | grep -E 'ELF .*(executable|shared object)' | cut -d: -f1 > "$stage/elves"
