@@ -1,7 +1,7 @@
 // CPU batch norm: one channel per task, statistics in double (as PyTorch's CPU kernels).
 #include "kernels/common/batch_norm.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/cpu/parallel.h"
@@ -10,11 +10,8 @@ namespace axon::cpu {
 namespace {
 
 using kernels::BatchNormShape;
-
-template <typename T>
-T* data_or_null(const Tensor& t) {
-  return t.defined() ? t.data_ptr<T>() : nullptr;
-}
+using kernels::channel_vector;
+using kernels::ChannelVector;
 
 // Calls f(c) for every channel, in parallel when the input is large enough to pay for it.
 template <typename F>
@@ -34,8 +31,8 @@ void stats_cpu(const Tensor& input, const BatchNormShape& s, const Tensor& mean,
     const T* x = input.data_ptr<T>();
     T* mean_out = mean.data_ptr<T>();
     T* invstd_out = invstd.data_ptr<T>();
-    T* rmean = data_or_null<T>(running_mean);
-    T* rvar = data_or_null<T>(running_var);
+    const ChannelVector<T> rmean = channel_vector<T>(running_mean);
+    const ChannelVector<T> rvar = channel_vector<T>(running_var);
     const int64_t count = s.n * s.s;
     for_each_channel(s, [&](int64_t c) {
       double sum = 0;
@@ -52,17 +49,8 @@ void stats_cpu(const Tensor& input, const BatchNormShape& s, const Tensor& mean,
           var_sum += d * d;
         }
       }
-      mean_out[c] = m;
-      invstd_out[c] = static_cast<T>(1.0 / std::sqrt(var_sum / static_cast<double>(count) + eps));
-      if (rmean) {
-        rmean[c] = static_cast<T>(momentum * static_cast<double>(m) +
-                                  (1 - momentum) * static_cast<double>(rmean[c]));
-      }
-      if (rvar) {
-        const double unbiased = var_sum / static_cast<double>(count - 1);
-        rvar[c] =
-            static_cast<T>(momentum * unbiased + (1 - momentum) * static_cast<double>(rvar[c]));
-      }
+      kernels::store_channel_stats(m, var_sum, static_cast<double>(count), momentum, eps,
+                                   &mean_out[c], &invstd_out[c], rmean.at(c), rvar.at(c));
     });
   });
 }
@@ -75,19 +63,18 @@ void apply_cpu(const Tensor& out, const Tensor& input, const BatchNormShape& s, 
     T* y = out.data_ptr<T>();
     const T* m = mean.data_ptr<T>();
     const T* is = invstd.data_ptr<T>();
-    const T* w = data_or_null<T>(weight);
-    const T* b = data_or_null<T>(bias);
-    // y = x * alpha + beta per channel, as PyTorch folds it.
+    const ChannelVector<const T> w = channel_vector<const T>(weight);
+    const ChannelVector<const T> b = channel_vector<const T>(bias);
     const int64_t planes = s.n * s.c;
     parallel_for(0, planes, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, s.s)),
                  [&](int64_t begin, int64_t end) {
                    for (int64_t p = begin; p < end; ++p) {
                      const int64_t c = p % s.c;
-                     const T alpha = is[c] * (w ? w[c] : T(1));
-                     const T beta = (b ? b[c] : T(0)) - m[c] * alpha;
+                     const kernels::BatchNormAffine<T> affine =
+                         kernels::batch_norm_affine(m[c], is[c], w.get(c, T(1)), b.get(c, T(0)));
                      const T* src = x + p * s.s;
                      T* dst = y + p * s.s;
-                     for (int64_t i = 0; i < s.s; ++i) dst[i] = src[i] * alpha + beta;
+                     for (int64_t i = 0; i < s.s; ++i) dst[i] = affine(src[i]);
                    }
                  });
   });
@@ -102,10 +89,10 @@ void backward_cpu(const Tensor& grad_out, const Tensor& input, const BatchNormSh
     const T* dy = grad_out.data_ptr<T>();
     const T* m = mean.data_ptr<T>();
     const T* is = invstd.data_ptr<T>();
-    const T* w = data_or_null<T>(weight);
-    T* dx = data_or_null<T>(grad_input);
-    T* dw = data_or_null<T>(grad_weight);
-    T* db = data_or_null<T>(grad_bias);
+    const ChannelVector<const T> w = channel_vector<const T>(weight);
+    T* dx = grad_input.defined() ? grad_input.data_ptr<T>() : nullptr;
+    T* dw = grad_weight.defined() ? grad_weight.data_ptr<T>() : nullptr;
+    T* db = grad_bias.defined() ? grad_bias.data_ptr<T>() : nullptr;
     const double count = static_cast<double>(s.n * s.s);
     for_each_channel(s, [&](int64_t c) {
       // sum(dy) and sum((x - mean) * dy) over the channel.
@@ -119,21 +106,19 @@ void backward_cpu(const Tensor& grad_out, const Tensor& input, const BatchNormSh
         }
       }
       const double invstd_c = is[c];
-      const double wc = w ? static_cast<double>(w[c]) : 1.0;
+      const double wc = static_cast<double>(w.get(c, T(1)));
       if (dx) {
         if (training) {
-          const double k = dot * invstd_c * invstd_c / count;
-          const double grad_mean = sum / count;
+          const kernels::BatchNormGradInput grad_input_of =
+              kernels::batch_norm_grad_input(mc, invstd_c, wc, sum, dot, count);
           for (int64_t n = 0; n < s.n; ++n) {
             const int64_t offset = (n * s.c + c) * s.s;
             for (int64_t i = 0; i < s.s; ++i) {
-              const double centered = static_cast<double>(x[offset + i]) - mc;
-              dx[offset + i] =
-                  static_cast<T>((dy[offset + i] - grad_mean - centered * k) * invstd_c * wc);
+              dx[offset + i] = static_cast<T>(grad_input_of(dy[offset + i], x[offset + i]));
             }
           }
         } else {
-          const T scale = static_cast<T>(invstd_c * wc);
+          const T scale = kernels::batch_norm_eval_grad_scale<T>(invstd_c, wc);
           for (int64_t n = 0; n < s.n; ++n) {
             const int64_t offset = (n * s.c + c) * s.s;
             for (int64_t i = 0; i < s.s; ++i) dx[offset + i] = dy[offset + i] * scale;

@@ -1,10 +1,10 @@
 // CPU pooling: one loop nest per op over independent planes, split across OpenMP threads.
-// Window bounds and sums follow PyTorch's CPU kernels (same order of additions).
+// Window bounds and per-output bodies are the shared ones of kernels/common/pooling.h; sums
+// follow PyTorch's CPU kernels (same order of additions).
 #include "kernels/common/pooling.h"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/cpu/parallel.h"
@@ -25,26 +25,10 @@ void for_planes(const Pool2dParams& p, int64_t work_per_plane, const F& f) {
 template <typename T>
 void max_pool_plane(const T* in, T* out, int64_t* indices, const Pool2dParams& p) {
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
-    int64_t h0 = oh * p.stride_h - p.pad_h;
-    const int64_t h1 = std::min(h0 + (p.kernel_h - 1) * p.dilation_h + 1, p.in_h);
-    while (h0 < 0) h0 += p.dilation_h;
     for (int64_t ow = 0; ow < p.out_w; ++ow) {
-      int64_t w0 = ow * p.stride_w - p.pad_w;
-      const int64_t w1 = std::min(w0 + (p.kernel_w - 1) * p.dilation_w + 1, p.in_w);
-      while (w0 < 0) w0 += p.dilation_w;
-      int64_t best = h0 * p.in_w + w0;
-      T max = -std::numeric_limits<T>::infinity();
-      for (int64_t h = h0; h < h1; h += p.dilation_h) {
-        for (int64_t w = w0; w < w1; w += p.dilation_w) {
-          const T v = in[h * p.in_w + w];
-          if (v > max || std::isnan(v)) {
-            max = v;
-            best = h * p.in_w + w;
-          }
-        }
-      }
-      out[oh * p.out_w + ow] = max;
-      if (indices) indices[oh * p.out_w + ow] = best;
+      const kernels::MaxPoolResult<T> best = kernels::max_pool_at(in, oh, ow, p);
+      out[oh * p.out_w + ow] = best.value;
+      if (indices) indices[oh * p.out_w + ow] = best.index;
     }
   }
 }
@@ -131,40 +115,6 @@ void max_pool_gather_cpu(const Tensor& out, const Tensor& grad_input, const Tens
 
 // ---- average pooling ------------------------------------------------------------------------
 
-// One window of avg_pool2d or adaptive_avg_pool2d: [h0, h1) x [w0, w1) inside the input and
-// the divisor of its sum (zero for a window wholly in the padding, whose output is zero).
-struct Window {
-  int64_t h0, h1, w0, w1, divisor;
-};
-
-// PyTorch's adaptive windows: [floor(o * in / out), ceil((o + 1) * in / out)).
-inline int64_t adaptive_start(int64_t o, int64_t out, int64_t in) {
-  return (o / out) * in + ((o % out) * in) / out;
-}
-inline int64_t adaptive_end(int64_t o, int64_t out, int64_t in) {
-  return 1 + ((o + 1) * in - 1) / out;
-}
-
-Window avg_window(bool adaptive, int64_t oh, int64_t ow, const Pool2dParams& p) {
-  if (adaptive) {
-    Window w{adaptive_start(oh, p.out_h, p.in_h), adaptive_end(oh, p.out_h, p.in_h),
-             adaptive_start(ow, p.out_w, p.in_w), adaptive_end(ow, p.out_w, p.in_w), 0};
-    w.divisor = (w.h1 - w.h0) * (w.w1 - w.w0);
-    return w;
-  }
-  int64_t h0 = oh * p.stride_h - p.pad_h, w0 = ow * p.stride_w - p.pad_w;
-  int64_t h1 = std::min(h0 + p.kernel_h, p.in_h + p.pad_h);
-  int64_t w1 = std::min(w0 + p.kernel_w, p.in_w + p.pad_w);
-  const int64_t padded_size = (h1 - h0) * (w1 - w0);
-  h0 = std::max<int64_t>(h0, 0), w0 = std::max<int64_t>(w0, 0);
-  h1 = std::min(h1, p.in_h), w1 = std::min(w1, p.in_w);
-  if (h0 >= h1 || w0 >= w1) return {0, 0, 0, 0, 0};
-  const int64_t divisor = p.divisor_override != 0 ? p.divisor_override
-                          : p.count_include_pad   ? padded_size
-                                                  : (h1 - h0) * (w1 - w0);
-  return {h0, h1, w0, w1, divisor};
-}
-
 int64_t avg_work(bool adaptive, const Pool2dParams& p) {
   const int64_t window = adaptive ? (p.in_h / std::max<int64_t>(p.out_h, 1) + 1) *
                                         (p.in_w / std::max<int64_t>(p.out_w, 1) + 1)
@@ -185,12 +135,7 @@ void avg_pool_cpu(bool adaptive, const Tensor& out, const Tensor& input, const P
         T* o = dst + i * out_plane;
         for (int64_t oh = 0; oh < p.out_h; ++oh) {
           for (int64_t ow = 0; ow < p.out_w; ++ow) {
-            const Window w = avg_window(adaptive, oh, ow, p);
-            T sum = 0;
-            for (int64_t h = w.h0; h < w.h1; ++h) {
-              for (int64_t x = w.w0; x < w.w1; ++x) sum += src[h * p.in_w + x];
-            }
-            o[oh * p.out_w + ow] = w.divisor == 0 ? T(0) : sum / static_cast<T>(w.divisor);
+            o[oh * p.out_w + ow] = kernels::avg_pool_at(adaptive, src, oh, ow, p);
           }
         }
       }
@@ -213,7 +158,7 @@ void avg_pool_backward_cpu(bool adaptive, const Tensor& grad_input, const Tensor
         const T* o = go + i * out_plane;
         for (int64_t oh = 0; oh < p.out_h; ++oh) {
           for (int64_t ow = 0; ow < p.out_w; ++ow) {
-            const Window w = avg_window(adaptive, oh, ow, p);
+            const kernels::AvgWindow w = kernels::avg_pool_window(adaptive, oh, ow, p);
             if (w.divisor == 0) continue;
             const T share = o[oh * p.out_w + ow] / static_cast<T>(w.divisor);
             for (int64_t h = w.h0; h < w.h1; ++h) {
