@@ -47,6 +47,8 @@ def parse_args(argv):
                    help="model:batch pairs instead of --models x --batch-sizes, e.g. lenet5:64,mlp:512")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--threads", type=int, default=2, help="CPU threads of both sides")
+    p.add_argument("--torch-threads", type=int, default=0,
+                   help="PyTorch's CPU threads when they should differ from axon's (0: --threads)")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--repeats", type=int, default=5)
@@ -64,6 +66,8 @@ def parse_args(argv):
     for flag in ("threads", "steps", "repeats", "rounds"):
         if getattr(a, flag) < 1:
             p.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(a, flag)}")
+    if a.torch_threads < 0:
+        p.error(f"--torch-threads must be >= 0, got {a.torch_threads}")
     if a.warmup < 0:
         p.error(f"--warmup must be >= 0, got {a.warmup}")
     a.row_list = rows_of(p, a)
@@ -89,19 +93,23 @@ def rows_of(p, a):
     return [(model(m), batch(b)) for m in a.models.split(",") for b in a.batch_sizes.split(",")]
 
 
-def common_flags(a):
-    return ["--threads", str(a.threads), "--warmup", str(a.warmup), "--steps", str(a.steps),
+def common_flags(a, threads):
+    return ["--threads", str(threads), "--warmup", str(a.warmup), "--steps", str(a.steps),
             "--repeats", str(a.repeats), "--optimizer", a.optimizer, "--lr", str(a.lr)]
 
 
 def axon_command(a, model, batch, json_path):
     return [a.axon_bench, "--models", model, "--batch-sizes", str(batch), "--devices", a.device,
-            "--quiet", "--json", json_path] + common_flags(a)
+            "--quiet", "--json", json_path] + common_flags(a, a.threads)
 
 
 def torch_command(a, model, batch, variant):
     return [sys.executable, os.path.abspath(__file__), "--worker", "--variant", variant,
-            "--rows", f"{model}:{batch}", "--device", a.device] + common_flags(a)
+            "--rows", f"{model}:{batch}", "--device", a.device] + common_flags(a, torch_threads(a))
+
+
+def torch_threads(a):
+    return a.torch_threads or a.threads
 
 
 def variants(a):
@@ -268,12 +276,18 @@ def worker(a):
 # ---- the driver ----------------------------------------------------------------------------
 
 
+def threads_text(a):
+    if torch_threads(a) == a.threads:
+        return f"{a.threads} threads"
+    return f"axon {a.threads} threads, PyTorch {torch_threads(a)}"
+
+
 def show(command):
     return " ".join(command)
 
 
 def dry_run(a):
-    print(f"plan: {len(a.row_list)} rows x {a.rounds} rounds on {a.device}, {a.threads} threads; "
+    print(f"plan: {len(a.row_list)} rows x {a.rounds} rounds on {a.device}, {threads_text(a)}; "
           f"each round runs axon, then PyTorch ({', '.join(variants(a))})")
     for model, batch in a.row_list:
         target = TARGETS.get((a.device, model, batch))
@@ -318,7 +332,8 @@ def compare(a):
     print_table(a, results)
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"device": a.device, "threads": a.threads, "machine": bench["machine"],
+            json.dump({"device": a.device, "threads": a.threads, "torch_threads": torch_threads(a),
+                       "machine": bench["machine"],
                        "git_commit": bench["git_commit"], "date": bench["date"],
                        "config": {k: getattr(a, k) for k in
                                   ("warmup", "steps", "repeats", "rounds", "optimizer", "lr")},
@@ -366,7 +381,7 @@ def print_table(a, results):
                     if "target" in row else "-")
         lines.append(line)
     widths = [max(len(line[c]) for line in lines) for c in range(len(header))]
-    print(f"images/s, median of {a.rounds} alternating rounds ({a.device}, {a.threads} threads); "
+    print(f"images/s, median of {a.rounds} alternating rounds ({a.device}, {threads_text(a)}); "
           "ratio = axon / PyTorch")
     for line in lines:
         print("  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(line, widths))))

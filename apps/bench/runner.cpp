@@ -4,6 +4,7 @@
 #include <axon/cuda.h>
 #include <axon/data.h>
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
@@ -175,9 +176,13 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
   row.model = model_name;
   row.device = device_name;
   row.batch_size = batch_size;
+  // Earlier rows' cached blocks go back to the system first, so that the peaks are this row's.
+  cpu::empty_cache();
+  malloc_trim(0);  // and what glibc's heap keeps of freed small blocks
   row.peak_host_rss_reset = reset_peak_rss();
   if (device.is_cuda()) {
     cuda::set_device(0);
+    cuda::empty_cache();
     cuda::reset_peak_memory_stats(0);
   }
 

@@ -31,7 +31,8 @@ struct Row {
   // (no copy on the CPU; a real dataset's loader copies to the GPU itself).
   std::array<std::optional<double>, kPhases> phase_ms;
   // The peak resident set of the process during the row (VmHWM, reset before the row when the
-  // kernel allows; otherwise the peak since the process started).
+  // kernel allows, after the CPU allocator's cache is emptied; otherwise the peak since the
+  // process started). It includes the process's baseline (code, libraries).
   int64_t peak_host_rss_bytes = 0;
   bool peak_host_rss_reset = false;
   // The CUDA caching allocator's peak during the row (CUDA rows only).
