@@ -185,52 +185,6 @@ def worker(a):
         if cuda:
             torch.cuda.synchronize()
 
-    net = model
-    if a.variant == "compile":
-        if not hasattr(torch, "compile"):
-            return {"unavailable": f"torch {torch.__version__} has no torch.compile"}
-        net = torch.compile(model)
-
-    def step(i):  # the order of axon-bench's step: data, copy, forward, backward, optimizer
-        x, y = pool[i % POOL]
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        loss = F.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)  # axon's zero_grad default, PyTorch 2's
-        return loss
-
-    if a.variant == "graph":
-        if not cuda or not hasattr(torch.cuda, "CUDAGraph"):
-            return {"unavailable": "CUDA graphs need a GPU and torch.cuda.CUDAGraph"}
-        # Whole-step capture, as in PyTorch's CUDA-graph documentation: warm up on a side stream,
-        # capture forward, backward and the optimizer step on static tensors, replay per step.
-        static_x = torch.empty((batch, *shape), device=device)
-        static_y = torch.empty((batch,), dtype=torch.long, device=device)
-        static_x.copy_(pool[0][0])
-        static_y.copy_(pool[0][1])
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(3):
-                opt.zero_grad(set_to_none=True)
-                F.cross_entropy(model(static_x), static_y).backward()
-                opt.step()
-        torch.cuda.current_stream().wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        opt.zero_grad(set_to_none=True)
-        with torch.cuda.graph(graph):
-            static_loss = F.cross_entropy(model(static_x), static_y)
-            static_loss.backward()
-            opt.step()
-
-        def step(i):  # noqa: F811 (the graphed step replaces the eager one)
-            x, y = pool[i % POOL]
-            static_x.copy_(x, non_blocking=True)
-            static_y.copy_(y, non_blocking=True)
-            graph.replay()
-            return static_loss
-
     def throughput(run):
         for i in range(a.warmup):
             run(i)
@@ -244,33 +198,98 @@ def worker(a):
             rates.append(batch * a.steps / (time.perf_counter() - start))
         return statistics.median(rates), rates
 
-    try:
+    def measure():
+        net = torch.compile(model) if a.variant == "compile" else model
+        if a.variant == "graph":
+            step = graphed_train_step(torch, F, model, opt, pool, batch, shape, device)
+        else:
+            def step(i):  # the order of axon-bench's step: data, copy, forward, backward, optimizer
+                x, y = pool[i % POOL]
+                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                loss = F.cross_entropy(net(x), y)
+                loss.backward()
+                opt.step()
+                opt.zero_grad(set_to_none=True)  # axon's zero_grad default, PyTorch 2's
+                return loss
         train, train_repeats = throughput(step)
         loss = float(step(0))
         inputs = [x.to(device) for x, _ in pool]
         model.eval()
         with torch.no_grad():
             if a.variant == "graph":
-                static_in = inputs[0].clone()
-                infer_graph = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(infer_graph):
-                    model(static_in)
-
-                def forward(i):
-                    static_in.copy_(inputs[i % POOL])
-                    infer_graph.replay()
+                forward = graphed_forward(torch, model, inputs)
             else:
                 def forward(i):
                     net(inputs[i % POOL])
             infer, infer_repeats = throughput(forward)
+        return {"torch": torch.__version__, "train_images_per_s": train,
+                "train_images_per_s_repeats": train_repeats, "infer_images_per_s": infer,
+                "infer_images_per_s_repeats": infer_repeats, "final_loss": loss,
+                "threads": torch.get_num_threads()}
+
+    if a.variant == "compile" and not hasattr(torch, "compile"):
+        return {"unavailable": f"torch {torch.__version__} has no torch.compile"}
+    if a.variant == "graph" and not (cuda and hasattr(torch.cuda, "CUDAGraph")):
+        return {"unavailable": "CUDA graphs need a GPU and torch.cuda.CUDAGraph"}
+    if a.variant == "eager":
+        return measure()
+    try:
+        return measure()
     except Exception as e:  # a variant this torch or this GPU cannot run is reported, not fatal
-        if a.variant == "eager":
-            raise
         return {"unavailable": f"{type(e).__name__}: {e}"}
-    return {"torch": torch.__version__, "train_images_per_s": train,
-            "train_images_per_s_repeats": train_repeats, "infer_images_per_s": infer,
-            "infer_images_per_s_repeats": infer_repeats, "final_loss": loss,
-            "threads": torch.get_num_threads()}
+
+
+def graphed_train_step(torch, F, model, opt, pool, batch, shape, device):
+    """Whole-step capture, as in PyTorch's CUDA-graph documentation: warm up on a side stream,
+    capture forward, backward and the optimizer step on static tensors; each step copies its
+    batch into them and replays."""
+    static_x = torch.empty((batch, *shape), device=device)
+    static_y = torch.empty((batch,), dtype=torch.long, device=device)
+    static_x.copy_(pool[0][0])
+    static_y.copy_(pool[0][1])
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(static_x), static_y).backward()
+            opt.step()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with torch.cuda.graph(graph):
+        static_loss = F.cross_entropy(model(static_x), static_y)
+        static_loss.backward()
+        opt.step()
+
+    def step(i):
+        x, y = pool[i % POOL]
+        static_x.copy_(x, non_blocking=True)
+        static_y.copy_(y, non_blocking=True)
+        graph.replay()
+        return static_loss
+
+    return step
+
+
+def graphed_forward(torch, model, inputs):
+    """The forward pass (eval, no grad) captured once on a static input and replayed."""
+    static_in = inputs[0].clone()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            model(static_in)
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        model(static_in)
+
+    def forward(i):
+        static_in.copy_(inputs[i % POOL])
+        graph.replay()
+
+    return forward
 
 
 # ---- the driver ----------------------------------------------------------------------------
