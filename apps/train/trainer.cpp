@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "checkpoint.h"
-#include "models.h"
+#include "common/models.h"
 #include "plot.h"
 #include "report.h"
 

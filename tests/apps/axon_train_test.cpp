@@ -288,7 +288,9 @@ TEST_F(AxonTrainTest, DeviceCudaTrainsLikeTheCpu) {
                          (d ? "cuda" : "cpu") + " --metrics " + csv.string(),
                      dir_);
       ASSERT_EQ(r.status, 0) << name << "\n" << r.out << r.err;
-      if (d) EXPECT_NE(r.out.find("device cuda:0"), std::string::npos) << r.out;
+      if (d) {
+        EXPECT_NE(r.out.find("device cuda:0"), std::string::npos) << r.out;
+      }
       metrics[d] = last_row(csv);
     }
     // float32 sums in another order drift a little over 2 epochs; a wrong kernel does not.

@@ -1,4 +1,4 @@
-#include "models.h"
+#include "common/models.h"
 
 namespace axon::train {
 

@@ -1,6 +1,7 @@
 #pragma once
-// The models axon-train trains, written as a LibTorch user writes them. Layer names follow the
-// PyTorch originals, so checkpoints load into the equivalent torch modules.
+// The models axon-train trains and axon-bench times, written as a LibTorch user writes them.
+// Layer names follow the PyTorch originals, so checkpoints load into the equivalent torch
+// modules.
 
 #include <axon/axon.h>
 
