@@ -193,10 +193,10 @@ AXON_HOST_DEVICE void adam_step_element(const AdamCoefficients<T>& c, const Adam
   exp_avg_sq = add_rn(mul_rn(exp_avg_sq, c.beta2), mul_rn(mul_rn(grad, c.one_minus_beta2), grad));
   T second_moment = exp_avg_sq;
   if (c.amsgrad) {
-    // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq), NaN-propagating.
+    // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq): a NaN on either side wins
+    // (MaximumOp), in one select that vectorises.
     const T m = *max_exp_avg_sq;
-    second_moment = (is_nan(m) || is_nan(exp_avg_sq)) ? (is_nan(m) ? m : exp_avg_sq)
-                                                      : (m > exp_avg_sq ? m : exp_avg_sq);
+    second_moment = (is_nan(m) | (m > exp_avg_sq)) ? m : exp_avg_sq;
     *max_exp_avg_sq = second_moment;
   }
   // denom = (second_moment.sqrt() / bias_correction2_sqrt).add_(eps)
