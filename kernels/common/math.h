@@ -67,6 +67,22 @@ AXON_HOST_DEVICE double ax_pow(double a, double b) {
 #endif
 }
 
+// a * b + c with one rounding.
+AXON_HOST_DEVICE float ax_fma(float a, float b, float c) {
+#if defined(__CUDA_ARCH__)
+  return ::fmaf(a, b, c);
+#else
+  return std::fma(a, b, c);
+#endif
+}
+AXON_HOST_DEVICE double ax_fma(double a, double b, double c) {
+#if defined(__CUDA_ARCH__)
+  return ::fma(a, b, c);
+#else
+  return std::fma(a, b, c);
+#endif
+}
+
 // Integer power with PyTorch's rules for negative exponents.
 template <typename T>
 AXON_HOST_DEVICE T int_pow(T base, T exponent) {

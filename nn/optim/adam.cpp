@@ -1,50 +1,33 @@
 #include "axon/optim/adam.h"
 
-#include <cmath>
-
 #include "axon/autograd/grad_mode.h"
 #include "axon/error.h"
 #include "axon/functions.h"
 #include "nn/optim/adam_update.h"
+#include "nn/optim/fused_step.h"
 
 namespace axon::optim {
 
 namespace detail {
 
-// torch/optim/adam.py, _single_tensor_adam without capturable/differentiable. PyTorch's fused
-// addcmul_ and addcdiv_ compute self + (value * t1) * t2 and self + (value * t1) / t2; the same
-// order here keeps float32 results within an ulp or so of PyTorch's.
-void adam_update(const Tensor& param, const AdamHyperparameters& h, const AdamMoments& m) {
-  if (!m.exp_avg.defined()) {
-    m.exp_avg = zeros_like(param);
-    m.exp_avg_sq = zeros_like(param);
-    if (h.amsgrad) m.max_exp_avg_sq = zeros_like(param);
+// torch/optim/adam.py, _single_tensor_adam without capturable/differentiable, as one fused
+// kernel per device and dtype (kernels/common/optimizer.h), with the op sequence's rounding.
+void adam_update(const char* name, const std::vector<AdamParam>& params,
+                 const kernels::AdamStepOptions& options) {
+  std::vector<kernels::AdamParamTensors> tensors;
+  tensors.reserve(params.size());
+  for (const auto& [param, m] : params) {
+    check_gradient(name, param);
+    if (!m.exp_avg.defined()) {
+      m.exp_avg = zeros_like(param);
+      m.exp_avg_sq = zeros_like(param);
+    }
+    if (options.amsgrad && !m.max_exp_avg_sq.defined()) m.max_exp_avg_sq = zeros_like(param);
+    m.step += 1;
+    tensors.push_back({param, param.grad(), m.exp_avg, m.exp_avg_sq,
+                       options.amsgrad ? m.max_exp_avg_sq : Tensor(), m.step});
   }
-  Tensor grad = param.grad();
-  m.step += 1;
-  if (h.decoupled_weight_decay) {
-    param.mul_(1 - h.lr * h.weight_decay);
-  } else if (h.weight_decay != 0) {
-    grad = grad.add(param, h.weight_decay);
-  }
-  m.exp_avg.mul_(h.beta1).add_(grad, 1 - h.beta1);
-  m.exp_avg_sq.mul_(h.beta2).add_(grad.mul(1 - h.beta2).mul_(grad));
-
-  const double step = static_cast<double>(m.step);
-  const double bias_correction1 = 1 - std::pow(h.beta1, step);
-  const double bias_correction2 = 1 - std::pow(h.beta2, step);
-  const double step_size = h.lr / bias_correction1;
-  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-
-  Tensor denom;
-  if (h.amsgrad) {
-    if (!m.max_exp_avg_sq.defined()) m.max_exp_avg_sq = zeros_like(param);
-    m.max_exp_avg_sq.copy_(maximum(m.max_exp_avg_sq, m.exp_avg_sq));
-    denom = m.max_exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(h.eps);
-  } else {
-    denom = m.exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(h.eps);
-  }
-  param.add_(m.exp_avg.mul(-step_size).div_(denom));
+  fused_adam_step(name, std::move(tensors), options);
 }
 
 void check_adam_options(const char* name, double lr, double beta1, double beta2, double eps,
@@ -102,14 +85,15 @@ Tensor Adam::step(LossClosure closure) {
   NoGradGuard no_grad;
   for (OptimizerParamGroup& group : param_groups_) {
     const auto& o = static_cast<const AdamOptions&>(group.options());
-    const detail::AdamHyperparameters h{o.lr(),  std::get<0>(o.betas()), std::get<1>(o.betas()),
-                                        o.eps(), o.weight_decay(),       o.amsgrad(),
-                                        false};
+    std::vector<detail::AdamParam> params;
     for (const Tensor& p : group.params()) {
       if (!p.grad().defined()) continue;
       AdamParamState& s = param_state<AdamParamState>(p);
-      detail::adam_update(p, h, {s.step(), s.exp_avg(), s.exp_avg_sq(), s.max_exp_avg_sq()});
+      params.push_back({p, {s.step(), s.exp_avg(), s.exp_avg_sq(), s.max_exp_avg_sq()}});
     }
+    detail::adam_update("Adam", params,
+                        {o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(),
+                         o.weight_decay(), o.amsgrad(), /*decoupled_weight_decay=*/false});
   }
   return loss;
 }

@@ -44,14 +44,15 @@ Tensor AdamW::step(LossClosure closure) {
   NoGradGuard no_grad;
   for (OptimizerParamGroup& group : param_groups_) {
     const auto& o = static_cast<const AdamWOptions&>(group.options());
-    const detail::AdamHyperparameters h{o.lr(),  std::get<0>(o.betas()), std::get<1>(o.betas()),
-                                        o.eps(), o.weight_decay(),       o.amsgrad(),
-                                        true};
+    std::vector<detail::AdamParam> params;
     for (const Tensor& p : group.params()) {
       if (!p.grad().defined()) continue;
       AdamWParamState& s = param_state<AdamWParamState>(p);
-      detail::adam_update(p, h, {s.step(), s.exp_avg(), s.exp_avg_sq(), s.max_exp_avg_sq()});
+      params.push_back({p, {s.step(), s.exp_avg(), s.exp_avg_sq(), s.max_exp_avg_sq()}});
     }
+    detail::adam_update("AdamW", params,
+                        {o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(),
+                         o.weight_decay(), o.amsgrad(), /*decoupled_weight_decay=*/true});
   }
   return loss;
 }

@@ -3,6 +3,7 @@
 #include "axon/autograd/grad_mode.h"
 #include "axon/error.h"
 #include "axon/functions.h"
+#include "nn/optim/fused_step.h"
 
 namespace axon::optim {
 
@@ -43,29 +44,33 @@ std::vector<std::string> SGD::state_keys(const OptimizerOptions& base) const {
   return {"momentum_buffer"};
 }
 
-// torch/optim/sgd.py, _single_tensor_sgd.
+// torch/optim/sgd.py, _single_tensor_sgd, as one fused kernel per device and dtype
+// (kernels/common/optimizer.h), with the op sequence's rounding.
 Tensor SGD::step(LossClosure closure) {
   Tensor loss = run_closure(closure);
   NoGradGuard no_grad;
   for (OptimizerParamGroup& group : param_groups_) {
     const auto& options = static_cast<const SGDOptions&>(group.options());
-    const double momentum = options.momentum();
+    std::vector<kernels::SgdParamTensors> params;
     for (const Tensor& p : group.params()) {
       if (!p.grad().defined()) continue;
-      Tensor d_p = p.grad();
-      if (options.weight_decay() != 0) d_p = d_p.add(p, options.weight_decay());
-      if (momentum != 0) {
+      detail::check_gradient("SGD", p);
+      kernels::SgdParamTensors& t = params.emplace_back();
+      t.param = p;
+      t.grad = p.grad();
+      if (options.momentum() != 0) {
         Tensor& buf = param_state<SGDParamState>(p).momentum_buffer();
         if (!buf.defined()) {
           // The first step takes the gradient as the buffer, without dampening.
-          buf = d_p.clone();
-        } else {
-          buf.mul_(momentum).add_(d_p, 1 - options.dampening());
+          buf = empty_like(p);
+          t.first_step = true;
         }
-        d_p = options.nesterov() ? d_p.add(buf, momentum) : buf;
+        t.momentum_buffer = buf;
       }
-      p.add_(d_p, -options.lr());
     }
+    detail::fused_sgd_step("SGD", std::move(params),
+                           {options.lr(), options.momentum(), options.dampening(),
+                            options.weight_decay(), options.nesterov()});
   }
   return loss;
 }
