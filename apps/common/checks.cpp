@@ -29,9 +29,13 @@ void add_example_options(CLI::App& app, ExampleOptions& options, bool trains) {
 }
 
 Device resolve_device(const std::string& name) {
-  AXON_CHECK(name != "cuda",
-             "--device cuda: this build of axon has no CUDA backend yet; use --device cpu");
-  return Device(kCPU);
+  if (name == "cpu") return Device(kCPU);
+  if (name == "auto") return cuda::is_available() ? Device(kCUDA, 0) : Device(kCPU);
+  AXON_CHECK(cuda::is_available(),
+             "--device cuda: no usable GPU (this build {} the CUDA backend; devices found: {}); "
+             "use --device cpu or auto",
+             has_allocator(kCUDA) ? "has" : "lacks", cuda::device_count());
+  return Device(kCUDA, 0);
 }
 
 std::string plot_path(const ExampleOptions& options, const std::string& file) {

@@ -37,7 +37,8 @@ struct ExampleOptions {
 // Adds --fast and --plot DIR, and --device when the program trains.
 void add_example_options(CLI::App& app, ExampleOptions& options, bool trains);
 
-// The device --device names. There is no CUDA backend yet, so "cuda" throws a clear error.
+// The device --device names: cpu, cuda (an axon::Error naming the flag without a usable GPU) or
+// auto (the GPU when there is one).
 Device resolve_device(const std::string& name);
 
 // <plot_dir>/<file>, making the folder; empty when no --plot was given (no picture wanted).

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "checkpoint.h"
+#include "common/checks.h"
 #include "common/models.h"
 #include "plot.h"
 #include "report.h"
@@ -122,16 +123,6 @@ void check_outputs(const TrainOptions& o) {
   }
 }
 
-Device resolve_device(const std::string& name) {
-  if (name == "cpu") return Device(kCPU);
-  if (name == "auto") return cuda::is_available() ? Device(kCUDA, 0) : Device(kCPU);
-  AXON_CHECK(cuda::is_available(),
-             "--device cuda: no usable GPU (this build {} the CUDA backend; devices found: {}); "
-             "use --device cpu or auto",
-             has_allocator(kCUDA) ? "has" : "lacks", cuda::device_count());
-  return Device(kCUDA, 0);
-}
-
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, nn::Module& model) {
   if (o.optimizer == "adam") {
     return std::make_unique<optim::Adam>(model.parameters(),
@@ -214,7 +205,7 @@ Tensor unnormalise(const Tensor& images, const Data& d) {
 }  // namespace
 
 int run(const TrainOptions& o) {
-  const Device device = resolve_device(o.device);
+  const Device device = apps::resolve_device(o.device);
   check_outputs(o);
   manual_seed(o.seed);
   const Data d = load_data(o);
