@@ -1,11 +1,14 @@
 #pragma once
-// What core needs from the CUDA backend without including CUDA: the pinned host allocator, and
-// a counter the tests read. Implemented in kernels/cuda/ when the backend is built, by
-// core/cuda_stubs.cpp otherwise.
+// What core needs from the CUDA backend without including CUDA: the pinned host allocator,
+// deferred device checks, and a counter the tests read. Implemented in kernels/cuda/ when the
+// backend is built, by core/cuda_stubs.cpp otherwise.
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "axon/storage.h"
+#include "axon/tensor.h"
 
 namespace axon::detail {
 
@@ -16,5 +19,13 @@ bool is_pinned(const void* data);
 // How many times cuDNN's algorithm heuristics were asked (kernels/cuda/conv.cpp): a convolution
 // of a shape seen before must reuse its cached choice. 0 without the backend.
 int64_t cudnn_algorithm_searches();
+
+// A check of a value still being computed on a GPU (kernels/cuda/deferred_checks.cpp): `failed`
+// is a 0-d bool on the device; if it turns out true, message() is thrown as an axon::Error when
+// the device is next synchronised (item(), printing, to(kCPU), cuda::synchronize()), so the host
+// does not wait inside a training step.
+void defer_device_check(const Tensor& failed, std::function<std::string()> message);
+// Reads every pending check (the work behind them is done) and throws the first failed one.
+void raise_deferred_device_checks();
 
 }  // namespace axon::detail

@@ -48,6 +48,11 @@ namespace detail {
 Allocator* pinned_host_allocator() { no_cuda("pin_memory"); }
 bool is_pinned(const void* /*data*/) { return false; }
 int64_t cudnn_algorithm_searches() { return 0; }
+// No tensor lives on a GPU here, so no check is ever deferred.
+void defer_device_check(const Tensor& /*failed*/, std::function<std::string()> /*message*/) {
+  no_cuda("defer_device_check");
+}
+void raise_deferred_device_checks() {}
 }  // namespace detail
 
 }  // namespace axon

@@ -9,6 +9,7 @@
 #include "axon/autograd/grad_mode.h"
 #include "axon/functions.h"
 #include "core/autograd/record.h"
+#include "core/cuda_hooks.h"
 #include "core/tensor_utils.h"
 
 namespace axon {
@@ -46,19 +47,22 @@ void check_pointwise(const Tensor& input, const Tensor& target, const char* op) 
   detail::check_same_device(input, target, op);
 }
 
-// A CUDA kernel cannot throw, so targets on a GPU are checked here, before the kernel: on the
-// device, then one bool read back, which waits for the queued work (one wait per call; PyTorch
-// asserts on the device instead, which ends the process). The CPU kernel checks as it goes.
+// A CUDA kernel cannot throw (a bad target gives a NaN loss there), so targets on a GPU are
+// checked on the device and the verdict read at the next synchronisation (core/cuda_hooks.h):
+// no host wait inside a step. The CPU kernel checks as it goes.
 void check_targets_on_device(const Tensor& target, int64_t classes, int64_t ignore_index) {
   const Tensor bad = logical_and(target != ignore_index, logical_or(target < 0, target >= classes));
-  if (!bad.any().item<bool>()) return;
-  // Only on the way to the error: find the first offending value for the message.
-  const Tensor host = target.cpu();
-  const int64_t* t = host.data_ptr<int64_t>();
-  for (int64_t i = 0; i < host.numel(); ++i) {
-    AXON_CHECK(t[i] == ignore_index || (t[i] >= 0 && t[i] < classes),
-               "nll_loss: target {} is out of bounds for {} classes", t[i], classes);
-  }
+  detail::defer_device_check(bad.any(), [target, classes, ignore_index] {
+    // Only on the way to the error: the first offending value for the message.
+    const Tensor host = target.cpu();
+    const int64_t* t = host.data_ptr<int64_t>();
+    for (int64_t i = 0; i < host.numel(); ++i) {
+      if (t[i] != ignore_index && (t[i] < 0 || t[i] >= classes)) {
+        return fmt::format("nll_loss: target {} is out of bounds for {} classes", t[i], classes);
+      }
+    }
+    return fmt::format("nll_loss: a target is out of bounds for {} classes", classes);
+  });
 }
 
 }  // namespace

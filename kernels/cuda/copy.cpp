@@ -67,9 +67,11 @@ void device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking) {
     // The host-side reordering needs the bytes now.
     AXON_CUDA_CHECK(cudaStreamSynchronize(stream));
     detail::copy_raw(dst, target);
-    return;
+  } else {
+    finish(stream, dst, non_blocking);
   }
-  finish(stream, dst, non_blocking);
+  // The host has waited for the device: what deferred checks found surfaces here.
+  if (!non_blocking || !detail::is_pinned(dst.data_ptr())) detail::raise_deferred_device_checks();
 }
 
 void device_to_device(const Tensor& dst, const Tensor& src) {

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "axon/cuda.h"
+#include "core/cuda_hooks.h"
 #include "kernels/cuda/cuda_check.h"
 
 namespace axon::cuda_backend {
@@ -84,6 +85,7 @@ int device_count() { return cuda_backend::probe_device_count(); }
 void synchronize(int device) {
   DeviceGuard guard(resolve_device(device));
   AXON_CUDA_CHECK(cudaDeviceSynchronize());
+  detail::raise_deferred_device_checks();
 }
 
 int current_device() {

@@ -356,16 +356,25 @@ TEST_F(CudaReductionKernels, NllLossAndCrossEntropyMatchTheCpu) {
   }
 }
 
+// The check runs on the device and surfaces at the next synchronisation (here item()), not as a
+// host wait inside the call.
 TEST_F(CudaReductionKernels, NllLossTargetOutOfRangeIsAnError) {
   const Tensor log_probs = zeros({3, 4}, TensorOptions(kCUDA));
   for (int64_t bad : {4, -1, 1000}) {
     const Tensor target = tensor({int64_t{0}, bad, int64_t{2}}, TensorOptions(kInt64)).cuda();
-    EXPECT_AXON_ERROR(nll_loss(log_probs, target), "nll_loss: target " + std::to_string(bad) +
-                                                       " is out of bounds for 4 classes");
+    Tensor loss;
+    EXPECT_NO_THROW(loss = nll_loss(log_probs, target));
+    EXPECT_AXON_ERROR(loss.item<float>(), "nll_loss: target " + std::to_string(bad) +
+                                              " is out of bounds for 4 classes");
+    // Reported once: the next read is clean.
+    EXPECT_NO_THROW(cuda::synchronize());
   }
   // ignore_index is not a class, and not out of range.
   const Tensor target = tensor({0, 9, 2}, TensorOptions(kInt64)).cuda();
-  EXPECT_NO_THROW(nll_loss(log_probs, target, {}, Reduction::Mean, 9));
+  EXPECT_NO_THROW(nll_loss(log_probs, target, {}, Reduction::Mean, 9).item<float>());
+  // A failed check also surfaces at cuda::synchronize().
+  (void)nll_loss(log_probs, tensor({0, 7, 2}, TensorOptions(kInt64)).cuda());
+  EXPECT_AXON_ERROR(cuda::synchronize(), "nll_loss: target 7 is out of bounds for 4 classes");
 }
 
 // ---- > 2^31 elements: 32-bit indexing would wrap ------------------------------------------

@@ -2,7 +2,7 @@
 # include/axon/ together must stay within kBudget lines. Growing past it is a decision, made by
 # raising the budget here in the change that needs it, with a word on why in the commit.
 #   cmake -DAXON_SOURCE_DIR=<repo> -P core_size.cmake
-set(kBudget 9000)
+set(kBudget 9300)
 file(GLOB_RECURSE files
   ${AXON_SOURCE_DIR}/core/*.h ${AXON_SOURCE_DIR}/core/*.cpp
   ${AXON_SOURCE_DIR}/kernels/common/*.h
