@@ -1,4 +1,5 @@
-// CPU nll_loss forward and backward.
+// CPU nll_loss forward and backward: the per-sample arithmetic of kernels/common/loss.h, summed
+// in order.
 #include "kernels/common/loss.h"
 
 #include <cstring>
@@ -19,19 +20,15 @@ void nll_loss_cpu(const Tensor& out, const Tensor& total_weight, const Tensor& i
   kernels::visit_floating_dtype(input.dtype(), "nll_loss", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t m = input.size(0), classes = input.size(1);
-    const T* x = input.data_ptr<T>();
-    const int64_t* t = target.data_ptr<int64_t>();
-    const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
+    const kernels::NllInputs<T> in{input.data_ptr<T>(), target.data_ptr<int64_t>(),
+                                   weight.defined() ? weight.data_ptr<T>() : nullptr, classes,
+                                   ignore_index};
     T* o = out.data_ptr<T>();
     double loss_sum = 0, weight_sum = 0;
     for (int64_t i = 0; i < m; ++i) {
-      check_target(t[i], classes, ignore_index);
-      if (t[i] == ignore_index) {
-        if (reduction == Reduction::None) o[i] = T(0);
-        continue;
-      }
-      const T wi = w ? w[t[i]] : T(1);
-      const T loss = -x[i * classes + t[i]] * wi;
+      check_target(in.target[i], classes, ignore_index);
+      T loss, wi;
+      in.sample(i, loss, wi);
       if (reduction == Reduction::None) o[i] = loss;
       loss_sum += loss;
       weight_sum += wi;
@@ -54,12 +51,11 @@ void nll_loss_backward_cpu(const Tensor& grad_input, const Tensor& grad, const T
     const int64_t* t = target.data_ptr<int64_t>();
     const T* w = weight.defined() ? weight.data_ptr<T>() : nullptr;
     const T* g = grad.data_ptr<T>();
-    T scale = reduction == Reduction::None ? T(0) : g[0];
-    if (reduction == Reduction::Mean) scale /= total_weight.data_ptr<T>()[0];
+    const T scale = kernels::nll_reduced_scale(g, total_weight.data_ptr<T>(), reduction);
     for (int64_t i = 0; i < m; ++i) {
       if (t[i] == ignore_index) continue;
-      const T gi_scale = reduction == Reduction::None ? g[i] : scale;
-      gi[i * classes + t[i]] = -(w ? w[t[i]] : T(1)) * gi_scale;
+      gi[i * classes + t[i]] =
+          kernels::nll_grad(w, t[i], reduction == Reduction::None ? g[i] : scale);
     }
   });
 }

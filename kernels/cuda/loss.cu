@@ -7,8 +7,6 @@
 // loss is NaN and its gradient row stays zero.
 //
 // Only compiled so far: not yet run on a GPU.
-#include <limits>
-
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/common/loss.h"
 #include "kernels/cuda/reduce.cuh"
@@ -16,31 +14,9 @@
 namespace axon::cuda_backend {
 namespace {
 
+using kernels::NllInputs;
+
 constexpr int kThreads = 256;
-
-template <typename T>
-struct NllInputs {
-  const T* input;  // [m, classes]
-  const int64_t* target;
-  const T* weight;  // null for all ones
-  int64_t classes;
-  int64_t ignore_index;
-
-  // -weight[t] * input[m, t] and weight[t] of sample m; zeros when ignored.
-  __device__ void sample(int64_t m, T& loss, T& weight_of) const {
-    const int64_t t = target[m];
-    if (t == ignore_index) {
-      loss = T(0);
-      weight_of = T(0);
-    } else if (t < 0 || t >= classes) {
-      loss = std::numeric_limits<T>::quiet_NaN();
-      weight_of = T(0);
-    } else {
-      weight_of = weight != nullptr ? weight[t] : T(1);
-      loss = -input[m * classes + t] * weight_of;
-    }
-  }
-};
 
 template <typename T>
 __global__ void nll_loss_per_sample(NllInputs<T> in, T* out, int64_t m) {
@@ -117,8 +93,7 @@ __global__ void nll_loss_backward_rows(T* grad_input, const T* grad, const int64
                                        const T* weight, const T* total_weight, int64_t m,
                                        int64_t classes, int64_t ignore_index,
                                        Reduction::Reduction reduction) {
-  T scale = reduction == Reduction::None ? T(0) : grad[0];
-  if (reduction == Reduction::Mean) scale /= total_weight[0];
+  const T scale = kernels::nll_reduced_scale(grad, total_weight, reduction);
   const int64_t total = m * classes;
   for (int64_t k = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; k < total;
        k += int64_t{gridDim.x} * blockDim.x) {
@@ -126,8 +101,7 @@ __global__ void nll_loss_backward_rows(T* grad_input, const T* grad, const int64
     const int64_t t = target[row];
     T value = T(0);
     if (c == t && t != ignore_index) {
-      const T sample_scale = reduction == Reduction::None ? grad[row] : scale;
-      value = -(weight != nullptr ? weight[t] : T(1)) * sample_scale;
+      value = kernels::nll_grad(weight, t, reduction == Reduction::None ? grad[row] : scale);
     }
     grad_input[k] = value;
   }
