@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/checks.h"
+
 namespace axon::bench {
 namespace {
 
@@ -125,13 +127,8 @@ ParseResult parse_options(int argc, char** argv) {
                "capture the training step in a CUDA graph (not supported yet)");
   app.add_flag("--quiet", o.quiet, "the table only, no progress lines");
   ParseResult result;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // app.exit prints help (status 0) or the error and a hint; every error exits with 2.
-    result.exit_status = app.exit(e) == 0 ? 0 : 2;
-    return result;
-  }
+  result.exit_status = apps::parse_command_line(app, argc, argv);
+  if (result.exit_status) return result;
   o.models = split(models);
   o.batch_sizes.clear();
   for (const std::string& item : split(batch_sizes)) o.batch_sizes.push_back(std::stoll(item));

@@ -48,13 +48,18 @@ std::string plot_path(const ExampleOptions& options, const std::string& file) {
   return (fs::path(options.plot_dir) / file).string();
 }
 
-int run_example(CLI::App& app, int argc, char** argv, const std::function<void(Checks&)>& body) {
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Prints the help, or what was wrong; 0 for --help, 2 for a command line not understood.
+    // app.exit prints the help (status 0) or what was wrong; every error exits with 2.
     return app.exit(e) == 0 ? 0 : 2;
   }
+  return std::nullopt;
+}
+
+int run_example(CLI::App& app, int argc, char** argv, const std::function<void(Checks&)>& body) {
+  if (std::optional<int> status = parse_command_line(app, argc, argv)) return *status;
   Checks checks;
   try {
     body(checks);

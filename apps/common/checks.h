@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ Device resolve_device(const std::string& name);
 
 // <plot_dir>/<file>, making the folder; empty when no --plot was given (no picture wanted).
 std::string plot_path(const ExampleOptions& options, const std::string& file);
+
+// Parses the command line. Returns the exit status when the program should stop there: 0 after
+// printing --help, 2 after printing what was not understood.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 
 // Parses the command line (exit code 2 when it is not understood, 0 for --help), runs `body`,
 // and returns 0 when every check passed, 1 when one failed or `body` threw.

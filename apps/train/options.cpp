@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/checks.h"
+
 namespace axon::train {
 namespace {
 
@@ -98,13 +100,8 @@ ParseResult parse_options(int argc, char** argv) {
       ->check(kNonNegative)
       ->capture_default_str();
   ParseResult result;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // app.exit prints help (status 0) or the error and a hint; every error exits with 2.
-    result.exit_status = app.exit(e) == 0 ? 0 : 2;
-    return result;
-  }
+  result.exit_status = apps::parse_command_line(app, argc, argv);
+  if (result.exit_status) return result;
   if (o.data.empty()) o.data = default_data_dir(o.dataset);
   result.options = o;
   return result;
