@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "apps/bench/stats.h"
+#include "apps/run_program.h"
 #include "test_utils.h"
 
 namespace {
@@ -29,17 +30,8 @@ const std::string kBenchBin = AXON_BENCH_BIN;
 const std::string kBenchBin;
 #endif
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Result = axon::testing::ProgramResult;
+using axon::testing::slurp;
 
 class AxonBenchTest : public ::testing::Test {
  protected:
@@ -54,10 +46,7 @@ class AxonBenchTest : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   Result run(const std::string& args) const {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = kBenchBin + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
+    return axon::testing::run_program(kBenchBin, args, dir_);
   }
   // The tiny configuration: two timed repeats of two steps, one thread.
   std::string tiny() const {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "apps/run_program.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -75,24 +77,11 @@ void write_cifar(const fs::path& dir, int per_file, uint32_t seed) {
   write("test_batch.bin");
 }
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using axon::testing::ProgramResult;
+using Result = ProgramResult;
 
 Result run(const std::string& args, const fs::path& dir) {
-  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string command = kTrainBin + " " + args + " >" + out.string() + " 2>" + err.string();
-  int raw = std::system(command.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  std::ifstream o(out), e(err);
-  std::stringstream so, se;
-  so << o.rdbuf();
-  se << e.rdbuf();
-  r.out = so.str();
-  r.err = se.str();
-  return r;
+  return axon::testing::run_program(kTrainBin, args, dir);
 }
 
 std::vector<std::string> lines(const fs::path& path) {
