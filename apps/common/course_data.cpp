@@ -12,8 +12,9 @@ constexpr const char* kDefaultDir = "../shared/data/mnist-subset";
 #endif
 
 // The first `limit` rows of a split, flattened (all rows when limit is 0).
-void take(const Tensor& images, const Tensor& labels, int64_t limit, Tensor& flat_images,
-          Tensor& kept_labels) {
+void take(const char* split, const Tensor& images, const Tensor& labels, int64_t limit,
+          Tensor& flat_images, Tensor& kept_labels) {
+  AXON_CHECK(images.size(0) > 0, "the {} split has no images", split);
   const int64_t n = limit > 0 ? std::min(limit, images.size(0)) : images.size(0);
   flat_images = images.slice(0, 0, n).reshape({n, -1}).contiguous();
   kept_labels = labels.slice(0, 0, n).contiguous();
@@ -36,8 +37,9 @@ MnistArrays load_mnist_arrays(const std::string& dir, int64_t max_train, int64_t
   MnistArrays arrays;
   try {
     MNIST train(dir, MNIST::Mode::kTrain), test(dir, MNIST::Mode::kTest);
-    take(train.images(), train.targets(), max_train, arrays.train_images, arrays.train_labels);
-    take(test.images(), test.targets(), max_test, arrays.test_images, arrays.test_labels);
+    take("training", train.images(), train.targets(), max_train, arrays.train_images,
+         arrays.train_labels);
+    take("test", test.images(), test.targets(), max_test, arrays.test_images, arrays.test_labels);
   } catch (const Error& e) {
     AXON_ERROR("--data {}: {}", dir, e.message());
   }
