@@ -1,0 +1,10 @@
+# AXON_SANITIZE=address,undefined (or any list -fsanitize takes) instruments every target of the
+# build, the library, the tests and the programs alike, so that one report stops the test that
+# caused it (no recovery). scripts/sanitize.sh builds and runs the suite this way.
+set(AXON_SANITIZE "" CACHE STRING "Sanitizers for every target, e.g. address,undefined (empty: none)")
+if(AXON_SANITIZE)
+  foreach(flag -fsanitize=${AXON_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    add_compile_options($<$<COMPILE_LANGUAGE:CXX>:${flag}>)
+  endforeach()
+  add_link_options(-fsanitize=${AXON_SANITIZE})
+endif()

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds axon and its whole test suite with AddressSanitizer and UndefinedBehaviorSanitizer into
+# <repo>/build-sanitize and runs it: any report (a bad read or write, a leak, undefined
+# behaviour) fails the test that caused it. Extra arguments go to ctest (e.g. -R data_).
+# CPU only: without a GPU the CUDA cases skip anyway, and ASan needs special settings beside the
+# CUDA driver. The consumer tests (packaging, tests/consumer) are left out: they build a
+# project of their own without the sanitizers.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$repo/build-sanitize"
+
+"$repo/scripts/setup.sh" --deps-only
+# -O1 -g1: what the sanitizers' authors advise, fast to build, and stack traces with lines.
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DAXON_WARNINGS_AS_ERRORS=ON -DAXON_CUDA=OFF \
+  -DAXON_BUILD_BENCH=OFF -DAXON_SANITIZE=address,undefined
+cmake --build "$build" --parallel "$(nproc)"
+
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_init_order=1:check_initialization_order=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+cd "$build"
+exec ctest --output-on-failure -j"$(nproc)" -LE consumer "$@"
