@@ -6,6 +6,7 @@
 // Gradients arriving at the same input of a node are summed in its input buffer before it runs.
 // autograd::grad and backward(inputs=...) mark the nodes that lead to the requested inputs and
 // run only those; autograd::grad captures the gradient at each input instead of accumulating.
+// In anomaly mode (axon/autograd/anomaly_mode.h) every gradient a node returns is checked.
 #include "axon/autograd/engine.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "axon/autograd/anomaly_mode.h"
 #include "axon/autograd/grad_mode.h"
 #include "axon/autograd/node.h"
 #include "axon/functions.h"
@@ -38,6 +40,23 @@ struct ReadyOrder {
     return a->sequence_nr() < b->sequence_nr();
   }
 };
+
+// Throws at the first gradient in `outputs` holding nan or inf, naming `node` and the node that
+// created the forward input the gradient is for (its next edge: no forward bookkeeping needed).
+void check_finite(const Node& node, const variable_list& outputs) {
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& g = outputs[i];
+    if (!g.defined() || g.isfinite().all().item<bool>()) continue;
+    const Edge& edge = node.next_edge(i);
+    std::string input = !edge.is_valid() ? "an input that needs no gradient"
+                        : dynamic_cast<AccumulateGrad*>(edge.function.get()) != nullptr
+                            ? "a leaf tensor"
+                            : fmt::format("an input created by '{}'", edge.function->name());
+    AXON_ERROR("Function '{}' returned {} values in its {}th output, the gradient of {}",
+               node.name(), g.isnan().any().item<bool>() ? "nan" : "inf", i, input);
+  }
+}
 
 class GraphTask {
  public:
@@ -75,6 +94,7 @@ class GraphTask {
     }
 
     AutoGradMode grad_mode(create_graph_);
+    const bool check_anomaly = AnomalyMode::is_enabled() && AnomalyMode::should_check_nan();
     while (!ready.empty()) {
       std::shared_ptr<Node> node = ready.top();
       ready.pop();
@@ -93,6 +113,7 @@ class GraphTask {
                                dynamic_cast<AccumulateGrad*>(node.get()) != nullptr,
                            "{} returned {} gradients for {} inputs", node->name(), outputs.size(),
                            node->num_outputs());
+      if (check_anomaly) check_finite(*node, outputs);
       for (size_t i = 0; i < outputs.size(); ++i) {
         const Edge& edge = node->next_edge(i);
         if (!edge.is_valid()) continue;

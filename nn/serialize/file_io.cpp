@@ -31,7 +31,8 @@ std::string folder_of(const std::string& path) {
 }
 
 // Unique per process (pid) and per save (counter), so concurrent saves of one path, from
-// threads or processes, never share a temporary file.
+// threads or processes, never share a temporary file. A process killed mid-save leaves its
+// file behind, and a later process may get the same pid: the writer then takes the next name.
 std::string temporary_path_for(const std::string& path) {
   static std::atomic<uint64_t> counter{0};
   return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
@@ -67,8 +68,11 @@ std::vector<uint8_t> read_file(const std::string& path, const char* op) {
 AtomicFileWriter::AtomicFileWriter(std::string path, const char* op)
     : path_(std::move(path)), folder_(folder_of(path_)), op_(op) {
   AXON_CHECK(!path_.empty(), "{}: the path is empty", op_);
-  std::string temp = temporary_path_for(path_);
-  fd_ = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  std::string temp;
+  do {
+    temp = temporary_path_for(path_);
+    fd_ = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  } while (fd_ < 0 && errno == EEXIST);
   if (fd_ < 0) {
     AXON_ERROR("{}: cannot create a temporary file in folder '{}' to write '{}': {}", op_, folder_,
                path_, os_reason(errno));
