@@ -58,6 +58,17 @@ TEST(ModuleTest, NamedParametersAndBuffersUseDottedNamesInRegistrationOrder) {
   for (const Tensor& b : net->buffers()) EXPECT_FALSE(b.requires_grad());
 }
 
+TEST(ModuleTest, AsCastsToTheImplementationByHolderOrImplType) {
+  nn::Sequential net(nn::Linear(2, 3), nn::ReLU());
+  std::shared_ptr<nn::Module> first = net->children()[0];
+  nn::LinearImpl* by_holder = first->as<nn::Linear>();
+  ASSERT_NE(by_holder, nullptr);
+  EXPECT_EQ(by_holder->weight.sizes(), (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(first->as<nn::LinearImpl>(), by_holder);
+  EXPECT_EQ(first->as<nn::ReLU>(), nullptr);
+  EXPECT_EQ(net->children()[1]->as<nn::Linear>(), nullptr);
+}
+
 TEST(ModuleTest, TrainEvalPropagatesToEveryDescendant) {
   Net net;
   EXPECT_TRUE(net->is_training());

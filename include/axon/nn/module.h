@@ -74,9 +74,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // Writes this module as PyTorch prints it: Name(extra) or Name(\n  (child): ...\n).
   virtual void pretty_print(std::ostream& stream) const;
 
-  // The module cast to a concrete type, or nullptr (as LibTorch's Module::as).
+  // The module cast to a concrete type, or nullptr (as LibTorch's Module::as): as<LinearImpl>()
+  // and as<Linear>() both give a LinearImpl*.
   template <typename ModuleType>
-  ModuleType* as() noexcept {
+  auto* as() noexcept {
     if constexpr (requires { typename ModuleType::ContainedType; }) {
       return dynamic_cast<typename ModuleType::ContainedType*>(this);
     } else {
