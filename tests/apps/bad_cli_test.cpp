@@ -209,8 +209,8 @@ class BadCommandLineTest : public ::testing::TestWithParam<BadCommandLine> {
       if (kSanitized) GTEST_SKIP() << "a sanitizer needs more address space than the limit";
       program_ = "ulimit -v 4000000; " + program_;
     }
-    dir_ = fs::temp_directory_path() /
-           ("axon_bad_cli_" + std::to_string(::getpid()) + "_" + row.name);
+    dir_ =
+        fs::temp_directory_path() / ("axon_bad_cli_" + std::to_string(::getpid()) + "_" + row.name);
     fs::remove_all(dir_);
     write_data();
   }
@@ -249,9 +249,8 @@ TEST_P(BadCommandLineTest, ExitsWithStatusAndMessage) {
   EXPECT_EQ(r.status, row.status) << args << "\n" << r.err;
   for (const std::string& part : row.message) {
     const std::string expected = replace_all(part, "{dir}", dir_.string());
-    EXPECT_NE(r.err.find(expected), std::string::npos)
-        << "stderr lacks \"" << expected << "\":\n"
-        << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << "stderr lacks \"" << expected << "\":\n"
+                                                       << r.err;
   }
   EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
 }
