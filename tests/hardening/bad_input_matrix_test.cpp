@@ -1069,6 +1069,41 @@ const std::vector<EmptyInput>& empty_inputs() {
        [] {
          return same_values(nn::init::xavier_uniform_(zeros({0, 3})), zeros({0, 3}));
        }},
+      {"xavier_uniform_of_0x0_is_a_no_op",
+       [] {
+         return same_values(nn::init::xavier_uniform_(zeros({0, 0})), zeros({0, 0}));
+       }},
+      {"linear_without_in_features_gives_its_bias",
+       [] {
+         nn::Linear layer(0, 2);
+         return same_values(layer(zeros({3, 0})), layer->bias.detach().expand({3, 2}));
+       }},
+      {"max_pool2d_of_empty_batch",
+       [] {
+         return same_values(max_pool2d(zeros({0, 1, 4, 4}), {2, 2}), zeros({0, 1, 2, 2}));
+       }},
+      {"adaptive_avg_pool2d_of_empty_batch",
+       [] {
+         return same_values(adaptive_avg_pool2d(zeros({0, 1, 4, 4}), {2, 2}), zeros({0, 1, 2, 2}));
+       }},
+      {"batch_norm_eval_of_empty_batch",
+       [] {
+         return same_values(
+             batch_norm(zeros({0, 3}), {}, {}, zeros({3}), ones({3}), false, 0.1, 1e-5),
+             zeros({0, 3}));
+       }},
+      {"sum_over_empty_dim_is_zeros",
+       [] {
+         return same_values(zeros({0, 3}).sum({0}), zeros({3}));
+       }},
+      {"mean_over_empty_dim_is_nan",
+       [] {
+         return same_values(zeros({0, 3}).mean({0}), full({3}, kNaN));
+       }},
+      {"argmax_over_non_empty_dim",
+       [] {
+         return same_values(zeros({0, 3}).argmax(1), zeros({0}, kInt64));
+       }},
       {"kaiming_uniform_of_empty_is_a_no_op",
        [] {
          return same_values(nn::init::kaiming_uniform_(zeros({0, 3})), zeros({0, 3}));
