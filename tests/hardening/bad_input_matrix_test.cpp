@@ -253,6 +253,21 @@ const std::vector<BadInput>& bad_inputs() {
        [] { empty({2}, TensorOptions(kCUDA)); },
        {"CUDA"},
        Needs::kNoGpu},
+      {"pin_memory_without_gpu",
+       [] { zeros({2}).pin_memory(); },
+       {"pin_memory", "CUDA"},
+       Needs::kNoGpu},
+      {"set_device_without_gpu", [] { cuda::set_device(0); }, {"set_device", "CUDA"}, Needs::kNoGpu},
+      {"data_loader_to_cuda_without_gpu",
+       [] {
+         auto loader = data::make_data_loader<data::samplers::SequentialSampler>(
+             data::datasets::TensorDataset(zeros({4, 2}), zeros({4}))
+                 .map(data::transforms::Stack<>()),
+             data::DataLoaderOptions(2).device(Device(kCUDA)));
+         for (auto& batch : *loader) (void)batch;
+       },
+       {"cuda"},
+       Needs::kNoGpu},
       {"device_string_unknown", [] { Device("cudaa"); }, {"cudaa"}},
       {"device_string_negative_index", [] { Device("cuda:-1"); }, {"cuda:-1"}},
       {"add_cpu_and_cuda",
@@ -500,6 +515,15 @@ const std::vector<BadInput>& bad_inputs() {
       {"normal_std_nan", [] { normal_(zeros({3}), 0, kNaN); }, {"normal_", "nan"}},
       {"device_index_past_int8", [] { Device("cuda:300"); }, {"cuda:300"}},
       {"device_index_past_int64", [] { Device("cuda:99999999999999999999"); }, {"cuda:9999"}},
+      {"set_num_threads_zero", [] { set_num_threads(0); }, {"set_num_threads", "0"}},
+      {"from_blob_null", [] { from_blob(nullptr, {2}); }, {"from_blob", "null"}},
+      {"from_blob_negative_stride",
+       [] {
+         float data[2] = {};
+         from_blob(data, {2}, {-1});
+       },
+       {"from_blob", "[-1]"}},
+      {"tensor_ragged_lists", [] { tensor({{1, 2}, {3}}); }, {"tensor", "[2]", "[1]"}},
       // --- ops: empty tensors where PyTorch refuses them ---
       {"max_of_empty", [] { zeros({0}).max(); }, {"max", "dim"}},
       {"amax_of_empty", [] { zeros({0}).amax(); }, {"amax", "dim"}},
