@@ -17,12 +17,15 @@ DimVector contiguous_strides(IntArrayRef sizes) {
 }
 
 Tensor empty_tensor(IntArrayRef sizes, DType dtype, Device device) {
-  int64_t numel = 1;
+  // A product that wrapped around would allocate a small buffer behind a huge shape.
+  int64_t nbytes = static_cast<int64_t>(element_size(dtype));
+  bool overflow = false;
   for (int64_t s : sizes) {
     AXON_CHECK(s >= 0, "negative dimension {} in requested shape {}", s, sizes);
-    numel *= s;
+    overflow |= __builtin_mul_overflow(nbytes, s, &nbytes);
   }
-  Storage storage = make_storage(static_cast<size_t>(numel) * element_size(dtype), device);
+  AXON_CHECK(!overflow, "storage size calculation overflowed for shape {} of {}", sizes, dtype);
+  Storage storage = make_storage(static_cast<size_t>(nbytes), device);
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes));
 }
 

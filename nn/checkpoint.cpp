@@ -49,6 +49,8 @@ void load_state_dict(Module& module, const serialize::TensorDict& state, bool st
   for (const auto& [name, target] : own) {
     for (const auto& [given_name, value] : state) {
       if (given_name != name) continue;
+      AXON_CHECK(value.defined(), "load_state_dict ({}): the tensor given for {} is undefined",
+                 source, name);
       AXON_CHECK(value.sizes() == target.sizes(),
                  "load_state_dict ({}): size mismatch for {}: copying a param with shape {}, the "
                  "shape in the current model is {}",

@@ -93,6 +93,8 @@ Tensor eye_(Tensor matrix) {
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
   auto [fan_in, fan_out] = fans(tensor, "xavier_uniform_");
+  // A no-op, as kaiming_uniform_'s: a 0 x 0 tensor would ask for an infinite range.
+  if (tensor.numel() == 0) return tensor;
   const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   const double a = std::sqrt(3.0) * std;
   return init::uniform_(std::move(tensor), -a, a);

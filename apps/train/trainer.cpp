@@ -221,7 +221,9 @@ int run(const TrainOptions& o) {
   auto test_loader =
       make_loader(d.test, Preprocess(d, false, false),
                   data::samplers::SequentialSampler(d.test.images.size(0)), o, device);
-  const int64_t full_batches = (d.train.images.size(0) + o.batch_size - 1) / o.batch_size;
+  // Rounded up without n + batch_size - 1, which overflows for a huge --batch-size.
+  const int64_t train_size = d.train.images.size(0);
+  const int64_t full_batches = train_size / o.batch_size + (train_size % o.batch_size != 0 ? 1 : 0);
   const int64_t batches = o.max_batches > 0 ? std::min(o.max_batches, full_batches) : full_batches;
   auto scheduler = make_scheduler(o, *optimizer, batches);
   const bool per_batch_schedule = o.scheduler == "onecycle";

@@ -47,9 +47,9 @@ std::pair<DimVector, DType> cat_shape(TensorList tensors, int64_t& dim, const ch
                reference->dim(), t.dim());
     for (int64_t d = 0; d < t.dim(); ++d) {
       AXON_CHECK(d == dim || t.size(d) == reference->size(d),
-                 "Sizes of tensors must match except in dimension {}. Expected size {} but got "
-                 "size {} for tensor number {} in the list.",
-                 dim, reference->size(d), t.size(d), i);
+                 "{}(): Sizes of tensors must match except in dimension {}. Expected size {} but "
+                 "got size {} for tensor number {} in the list.",
+                 op, dim, reference->size(d), t.size(d), i);
     }
     shape[dim] += t.size(dim);
   }
@@ -183,8 +183,11 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   AXON_CHECK(self.dim() > 0, "split expects at least a 1-dimensional tensor");
   int64_t d = detail::wrap_dim(dim, self.dim(), "split");
   int64_t size = self.size(d);
-  AXON_CHECK(split_size > 0 || (split_size == 0 && size == 0),
-             "split expects split_size be non-negative, but got split_size={}", split_size);
+  AXON_CHECK(split_size >= 0, "split expects split_size be non-negative, but got split_size={}",
+             split_size);
+  AXON_CHECK(split_size > 0 || size == 0,
+             "split: split_size can only be 0 if dimension size is 0, but got dimension size of {}",
+             size);
   std::vector<int64_t> lengths;
   for (int64_t start = 0; start < size; start += split_size) {
     lengths.push_back(std::min(split_size, size - start));
@@ -227,7 +230,7 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
 
 std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
   detail::check_defined(self, "unbind");
-  AXON_CHECK(self.dim() > 0, "Dimension specified as {} but tensor has no dimensions", dim);
+  AXON_CHECK(self.dim() > 0, "unbind: Dimension specified as {} but tensor has no dimensions", dim);
   int64_t d = detail::wrap_dim(dim, self.dim(), "unbind");
   return split_pieces(self, d, std::vector<int64_t>(static_cast<size_t>(self.size(d)), 1), true,
                       "UnbindBackward0");

@@ -88,7 +88,7 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
              "mm: expected 2-D tensors, got self of shape {} and mat2 of shape {}", self.sizes(),
              mat2.sizes());
   AXON_CHECK(self.size(1) == mat2.size(0),
-             "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", self.size(0),
+             "mm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", self.size(0),
              self.size(1), mat2.size(0), mat2.size(1));
   Tensor out;
   {
@@ -143,10 +143,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   AXON_CHECK(da > 0 && db > 0,
              "both arguments to matmul need to be at least 1D, but they are {}D and {}D", da, db);
   if (da == 1 && db == 1) {
-    AXON_CHECK(a.size(0) == b.size(0),
-               "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
-               "number of elements, but got {} and {} elements respectively",
-               a.size(0), b.size(0), a.size(0), b.size(0));
+    AXON_CHECK(
+        a.size(0) == b.size(0),
+        "matmul: inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
+        "number of elements, but got {} and {} elements respectively",
+        a.size(0), b.size(0), a.size(0), b.size(0));
     return a.unsqueeze(0).mm(b.unsqueeze(1)).reshape({});
   }
   if (da == 2 && db == 1) return a.mm(b.unsqueeze(1)).squeeze(1);

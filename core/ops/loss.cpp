@@ -4,6 +4,7 @@
 // (aten/src/ATen/native/Loss.cpp, LossNLL.cpp).
 #include "kernels/common/loss.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "axon/autograd/grad_mode.h"
@@ -45,6 +46,21 @@ void check_pointwise(const Tensor& input, const Tensor& target, const char* op) 
              "{}: expected floating-point input and target, got {} and {}", op, input.dtype(),
              target.dtype());
   detail::check_same_device(input, target, op);
+}
+
+// A weight (or pos_weight) multiplies the elementwise loss, so it must broadcast with the input;
+// checked here so that the error names the loss and the argument.
+void check_loss_weight(const Tensor& weight, const Tensor& input, const char* name,
+                       const char* op) {
+  if (!weight.defined()) return;
+  detail::check_same_device(input, weight, op);
+  bool broadcasts = true;
+  for (int64_t i = 1; i <= std::min(weight.dim(), input.dim()); ++i) {
+    const int64_t w = weight.size(-i), x = input.size(-i);
+    broadcasts &= w == x || w == 1 || x == 1;
+  }
+  AXON_CHECK(broadcasts, "{}: {} of shape {} does not broadcast with the input's shape {}", op,
+             name, weight.sizes(), input.sizes());
 }
 
 // A CUDA kernel cannot throw (a bad target gives a NaN loss there), so targets on a GPU are
@@ -249,7 +265,7 @@ Tensor huber_loss(const Tensor& self, const Tensor& target, Reduction::Reduction
 Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tensor& weight,
                             Reduction::Reduction reduction) {
   check_pointwise(self, target, "binary_cross_entropy");
-  if (weight.defined()) detail::check_same_device(self, weight, "binary_cross_entropy");
+  check_loss_weight(weight, self, "weight", "binary_cross_entropy");
   {
     NoGradGuard no_grad;
     const Tensor in_range = logical_and(self >= 0, self <= 1).all();
@@ -288,6 +304,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target
                                         const Tensor& weight, const Tensor& pos_weight,
                                         Reduction::Reduction reduction) {
   check_pointwise(self, target, "binary_cross_entropy_with_logits");
+  check_loss_weight(weight, self, "weight", "binary_cross_entropy_with_logits");
+  check_loss_weight(pos_weight, self, "pos_weight", "binary_cross_entropy_with_logits");
   // (1 - y) x + lw * log(1 + exp(-x)), lw = 1 + (pos_weight - 1) y, with log(1 + exp(-x)) as
   // m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for any x, and its gradient is
   // -sigmoid(-x) at x = 0 too (log1p(exp(-|x|)) + m would get abs's and clamp's kinks there).

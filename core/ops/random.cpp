@@ -2,6 +2,7 @@
 #include "kernels/common/random.h"
 
 #include <bit>
+#include <cmath>
 #include <sstream>
 
 #include "axon/autograd/grad_mode.h"
@@ -128,6 +129,15 @@ void check_floating(const Tensor& self, const char* name) {
 const Tensor& uniform_(const Tensor& self, double from, double to) {
   detail::check_defined(self, "uniform_");
   check_floating(self, "uniform_");
+  // The kernel draws in the tensor's dtype: bounds or a width it cannot hold would fill the
+  // tensor with inf or nan (PyTorch refuses them too).
+  const double width = to - from;
+  const bool finite = self.dtype() == kFloat32 ? std::isfinite(static_cast<float>(from)) &&
+                                                     std::isfinite(static_cast<float>(to)) &&
+                                                     std::isfinite(static_cast<float>(width))
+                                               : std::isfinite(width);
+  AXON_CHECK(finite, "uniform_: from={} and to={} (and to - from) must be finite in {}", from, to,
+             self.dtype());
   AXON_CHECK(from <= to,
              "uniform_: expects to return a [from, to) range, but found from={} > "
              "to={}",

@@ -341,7 +341,8 @@ Tensor var_impl(const Tensor& self, IntArrayRef dims, bool unbiased, bool keepdi
   detail::check_defined(self, op);
   floating(self, op);
   ReducePlan p = plan(self, dims, op);
-  double divisor = static_cast<double>(p.count) - (unbiased ? 1.0 : 0.0);
+  // PyTorch's max(0, N - correction): no values, or one with Bessel's correction, give 0 / 0.
+  double divisor = std::max(0.0, static_cast<double>(p.count) - (unbiased ? 1.0 : 0.0));
   Tensor out;
   {
     NoGradGuard no_grad;

@@ -48,7 +48,10 @@ CIFAR10::CIFAR10(const std::string& root, Mode mode) : is_train_(mode == Mode::k
     std::error_code error;
     AXON_ERROR("CIFAR10: cannot find the {} set in the folder '{}'{}: missing {}",
                is_train_ ? "training" : "test", folder.string(),
-               fs::is_directory(folder, error) ? "" : " (no such folder)", missing);
+               fs::is_directory(folder, error) ? ""
+               : fs::exists(folder, error)     ? " (not a folder)"
+                                               : " (no such folder)",
+               missing);
   }
   std::vector<Tensor> images;
   std::vector<Tensor> labels;

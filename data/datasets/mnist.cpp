@@ -50,7 +50,10 @@ MNIST::MNIST(const std::string& root, Mode mode) : is_train_(mode == Mode::kTrai
     std::error_code error;
     AXON_ERROR("MNIST: cannot find the {} set in the folder '{}'{}: looked for {}",
                is_train_ ? "training" : "test", root,
-               fs::is_directory(root, error) ? "" : " (no such folder)", missing);
+               fs::is_directory(root, error) ? ""
+               : fs::exists(root, error)     ? " (not a folder)"
+                                             : " (no such folder)",
+               missing);
   }
   const std::vector<uint8_t> image_bytes = read_idx_file(images_path);
   images_ = parse_idx_images(image_bytes.data(), image_bytes.size(), images_path);

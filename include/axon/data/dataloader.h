@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -105,6 +106,12 @@ class StatelessDataLoader {
       for (size_t w = 0; w < options_.workers(); ++w) {
         workers_.emplace_back([this, dataset]() mutable { worker_loop(dataset); });
       }
+    } catch (const std::system_error& e) {
+      // The system's message alone ("Resource temporarily unavailable") does not say what failed.
+      const size_t started = workers_.size();
+      join();
+      AXON_ERROR("DataLoader: cannot start worker thread {} of {}: {}", started + 1,
+                 options_.workers(), e.what());
     } catch (...) {
       join();
       throw;
