@@ -116,8 +116,10 @@ extern "C" void write_crash_input(int sig) {
     (void)!write(fd, g_input->data(), g_input->size());
     close(fd);
   }
-  constexpr char kMessage[] = "replay: crashed; the input is in crash-replay-<target>\n";
+  constexpr char kMessage[] = "replay: crashed; the input is in ";
   (void)!write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+  (void)!write(STDERR_FILENO, g_crash_file.data(), g_crash_file.size());
+  (void)!write(STDERR_FILENO, "\n", 1);
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }

@@ -29,7 +29,7 @@ while (($#)); do
       limit=(-max_total_time="$2"); shift 2 ;;
     --runs) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--runs needs a number"
       limit=(-runs="$2"); shift 2 ;;
-    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [[ " ${all_targets[*]} " == *" $1 "* ]] || die "unknown target $1 (${all_targets[*]})"
       targets+=("$1"); shift ;;
