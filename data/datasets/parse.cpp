@@ -147,6 +147,10 @@ Tensor parse_idx_images(const uint8_t* data, size_t size, std::string_view sourc
   AXON_CHECK(rows > 0 && cols > 0, "{}: the header announces images of {}x{} pixels", source, rows,
              cols);
   check_idx_length(size, kHeader, count, rows * cols, source, "images");
+  // A file of no images may announce any image size; the tensor's strides must still fit int64.
+  AXON_CHECK(rows * cols <= static_cast<size_t>(INT64_MAX),
+             "{}: the header announces images of {}x{} pixels, more than a tensor can index",
+             source, rows, cols);
   Tensor images = empty(
       {static_cast<int64_t>(count), 1, static_cast<int64_t>(rows), static_cast<int64_t>(cols)},
       kFloat32);

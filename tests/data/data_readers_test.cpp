@@ -250,6 +250,22 @@ TEST(Parsers, HeaderSizesThatOverflowAreErrors) {
   EXPECT_EQ(parsed[1][0][2][3].item<float>(), static_cast<float>(test_pixel(1, 2, 3)) / 255.0f);
 }
 
+// Found by fuzz/mnist_idx: a file of zero images may announce any image size, and one of
+// 4227858403x4294967267 pixels made a tensor whose strides overflow int64 (UBSan: signed
+// overflow in TensorImpl's constructor).
+TEST(Parsers, ImageSizesPastTensorStridesAreErrors) {
+  Bytes header;
+  for (uint32_t v : {2051u, 0u, 0xfbffffe3u, 0xffffffe3u}) append_big_endian(header, v);
+  EXPECT_AXON_ERROR(data::datasets::parse_idx_images(header.data(), header.size(), "fuzz"),
+                    "fuzz: the header announces images of 4227858403x4294967267 pixels, more "
+                    "than a tensor can index");
+  // 2^31 x (2^32 - 1) = 2^63 - 2^31 pixels still fit.
+  Bytes largest;
+  for (uint32_t v : {2051u, 0u, 0x80000000u, 0xffffffffu}) append_big_endian(largest, v);
+  Tensor empty_images = data::datasets::parse_idx_images(largest.data(), largest.size(), "largest");
+  EXPECT_EQ(empty_images.sizes(), IntArrayRef({0, 1, 2147483648, 4294967295}));
+}
+
 class Cifar10Test : public ScratchFolderTest {
  protected:
   // data_batch_k.bin holds 2 records with labels starting at 2k; test_batch.bin 3 from 0.
