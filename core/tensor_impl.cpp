@@ -1,5 +1,7 @@
 #include "axon/tensor_impl.h"
 
+#include "core/tensor_utils.h"
+
 namespace axon {
 
 TensorImpl::TensorImpl(Storage storage, DType dtype, IntArrayRef sizes, IntArrayRef strides,
@@ -10,12 +12,7 @@ TensorImpl::TensorImpl(Storage storage, DType dtype, IntArrayRef sizes, IntArray
 
 TensorImpl::TensorImpl(Storage storage, DType dtype, IntArrayRef sizes)
     : storage_(std::move(storage)), sizes_(sizes), dtype_(dtype) {
-  strides_.resize(sizes_.size());
-  int64_t stride = 1;
-  for (int64_t d = static_cast<int64_t>(sizes_.size()) - 1; d >= 0; --d) {
-    strides_[d] = stride;
-    stride *= sizes_[d] > 1 ? sizes_[d] : 1;
-  }
+  strides_ = detail::contiguous_strides(sizes_);
   numel_ = product(sizes_);
   is_contiguous_ = true;
 }

@@ -8,10 +8,12 @@ namespace axon::detail {
 
 DimVector contiguous_strides(IntArrayRef sizes) {
   DimVector strides(sizes.size());
-  int64_t stride = 1;
+  // Only an empty tensor's strides can pass int64's range ({0, 2^40, 2^40}); they wrap around
+  // modulo 2^64 as PyTorch's do (stride 0 there), which no element is ever read through.
+  uint64_t stride = 1;
   for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-    strides[d] = stride;
-    stride *= sizes[d] > 1 ? sizes[d] : 1;
+    strides[d] = static_cast<int64_t>(stride);
+    stride *= static_cast<uint64_t>(sizes[d] > 1 ? sizes[d] : 1);
   }
   return strides;
 }
@@ -24,6 +26,8 @@ Tensor empty_tensor(IntArrayRef sizes, DType dtype, Device device) {
     AXON_CHECK(s >= 0, "negative dimension {} in requested shape {}", s, sizes);
     overflow |= __builtin_mul_overflow(nbytes, s, &nbytes);
   }
+  // A zero anywhere makes the tensor empty, whatever came before it ({2^40, 2^40, 0}).
+  if (product(sizes) == 0) nbytes = 0, overflow = false;
   AXON_CHECK(!overflow, "storage size calculation overflowed for shape {} of {}", sizes, dtype);
   Storage storage = make_storage(static_cast<size_t>(nbytes), device);
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes));

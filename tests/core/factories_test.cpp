@@ -311,6 +311,20 @@ TEST_P(FactoriesTest, LinspaceMatchesTorch) {
   EXPECT_TRUE(same_values(linspace(0, 10, 4, options(kInt64)), ref({0, 3, 6, 10}, kInt64)));
 }
 
+// Found by fuzzing the IDX reader: an empty shape whose other sizes multiply past int64. PyTorch
+// makes it (its strides wrap: torch.empty(0, 2**40, 2**40).stride() == (0, 2**40, 1)).
+TEST(FactoriesHugeEmpty, EmptyShapesPastInt64AreEmptyTensorsWithPyTorchsStrides) {
+  const int64_t big = int64_t{1} << 40;
+  Tensor a = empty({0, big, big});
+  EXPECT_EQ(a.numel(), 0);
+  EXPECT_EQ(a.strides(), (std::vector<int64_t>{0, big, 1}));
+  Tensor b = empty({big, big, 0});
+  EXPECT_EQ(b.numel(), 0);
+  EXPECT_EQ(b.sizes(), (std::vector<int64_t>{big, big, 0}));
+  EXPECT_AXON_ERROR(empty({big, big, 2}), "overflowed");
+  EXPECT_AXON_ERROR(zeros({3}).view({big, big}), "invalid");
+}
+
 TEST_P(FactoriesTest, LinspaceEdgeCounts) {
   // torch.linspace(2, 5, 1) -> [2.]; torch.linspace(2, 5, 0) -> []
   EXPECT_TRUE(same_values(linspace(2, 5, 1, on_device()), ref({2.0}, kFloat32)));
