@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "common/checks.h"
+#include "common/image_grid.h"
 #include "common/models.h"
 #include "plot.h"
 #include "report.h"
@@ -325,9 +326,9 @@ int run(const TrainOptions& o) {
   if (!o.plot.empty()) {
     const std::string grid = (std::filesystem::path(o.plot) / "predictions.png").string();
     const int64_t n = std::min<int64_t>(32, last->sample_images.size(0));
-    write_image_grid(grid, unnormalise(last->sample_images.slice(0, 0, n), d),
-                     last->sample_truth.slice(0, 0, n), last->sample_predicted.slice(0, 0, n),
-                     d.classes);
+    apps::write_image_grid(grid, unnormalise(last->sample_images.slice(0, 0, n), d),
+                           last->sample_truth.slice(0, 0, n), last->sample_predicted.slice(0, 0, n),
+                           d.classes);
     std::printf("plots in %s\n", o.plot.c_str());
   }
   nlohmann::json summary = {{"model", o.model},
