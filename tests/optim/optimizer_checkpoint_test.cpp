@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "axon/optim.h"
+#include "scratch_dir.h"
 #include "test_utils.h"
 
 namespace axon {
@@ -21,20 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::same_values;
 
-// A fresh folder, removed with its content at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "axon_optim_checkpoint_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
-    path_ = pattern;
-  }
-  ~ScratchDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::ScratchDir;
 
 using MakeOptimizer =
     std::function<std::unique_ptr<optim::Optimizer>(std::vector<optim::OptimizerParamGroup>)>;

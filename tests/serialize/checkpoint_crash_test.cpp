@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "scratch_dir.h"
 #include "test_utils.h"
 
 namespace axon {
@@ -27,27 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder, removed with its content at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "axon_checkpoint_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
-    path_ = pattern;
-  }
-  ~ScratchDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
+using testing::ScratchDir;
 
 // Generation k of a checkpoint: every weight k and every bias -k (exact in float32 for the k
 // used here), so one look at the values tells which save a file came from and whether it is

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "axon/serialize.h"
+#include "scratch_dir.h"
 #include "test_utils.h"
 
 namespace axon::serialize {
@@ -19,26 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder, removed with its content at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "axon_safetensors_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
-    path_ = pattern;
-  }
-  ~ScratchDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
+using axon::testing::ScratchDir;
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
