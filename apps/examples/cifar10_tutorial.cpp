@@ -26,7 +26,6 @@
 #include <array>
 #include <cmath>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,17 +94,16 @@ class DeepNetImpl : public axon::train::Classifier {
 // --augment, as one transform on whole stacked batches.
 class Preprocess : public transforms::TensorTransform<> {
  public:
-  explicit Preprocess(bool flip) : normalize_({0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}) {
-    if (flip) flip_.emplace();
-  }
-  Tensor operator()(Tensor image) override { return normalize_(flip_ ? (*flip_)(image) : image); }
+  explicit Preprocess(bool flip) : normalize_({0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}), flip_(flip) {}
+  Tensor operator()(Tensor image) override { return normalize_(flip_ ? flipper_(image) : image); }
   Tensor apply_stacked(Tensor batch) override {
-    return normalize_.apply_stacked(flip_ ? flip_->apply_stacked(batch) : batch);
+    return normalize_.apply_stacked(flip_ ? flipper_.apply_stacked(batch) : batch);
   }
 
  private:
   transforms::Normalize<> normalize_;
-  std::optional<transforms::RandomHorizontalFlip<>> flip_;
+  bool flip_;
+  transforms::RandomHorizontalFlip<> flipper_;
 };
 
 // A split as CIFAR10 reads it: images [N, 3, 32, 32] in [0, 1], int64 labels [N].
