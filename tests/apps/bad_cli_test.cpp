@@ -231,8 +231,8 @@ class BadCommandLineTest : public ::testing::TestWithParam<BadCommandLine> {
       }
     }
     write_file(dir_ / "bad_magic" / "train-images-idx3-ubyte", idx_images(8, 28, 28, 2049));
-    Bytes cut = idx_images(8);
-    cut.resize(cut.size() - 100);
+    const Bytes whole = idx_images(8);
+    const Bytes cut(whole.begin(), whole.end() - 100);
     write_file(dir_ / "truncated" / "train-images-idx3-ubyte", cut);
     write_file(dir_ / "corrupt.safetensors", Bytes{0xff, 0xff, 0, 0, 0, 0, 0, 0, '{', '}'});
   }
