@@ -24,8 +24,12 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$stage"
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 fi
+commit="$(git -C "$repo" rev-parse HEAD)"
+[[ -z $(git -C "$repo" status --porcelain --untracked-files=no) ]] || commit+="-dirty"
 cmake -S "$stage/src" -B "$stage/src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DAXON_GIT_COMMIT="$commit" `# the copy has no .git` \
   -DAXON_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${AXON_CUDA_ARCHITECTURES:-90}" "${launcher[@]}" \
+  -DPython3_EXECUTABLE=/usr/bin/python3 `# the system python3, there on the GPU host too` \
   -DCMAKE_DISABLE_FIND_PACKAGE_Torch=ON  # bench_core's LibTorch columns would pull in 500 MB
 cmake --build "$stage/src/build" -j"$(nproc)"
 

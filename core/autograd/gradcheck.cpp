@@ -12,19 +12,21 @@
 namespace axon::autograd {
 namespace {
 
-// Address of element `flat` (row-major order) of a float64 tensor of any layout.
-double* element(const Tensor& t, int64_t flat) {
-  int64_t offset = 0;
+// Element `flat` (row-major order) of a tensor of any layout and device, as a 0-dim view that
+// shares its memory, so that fill_ perturbs the input in place.
+Tensor element(const Tensor& t, int64_t flat) {
+  std::vector<int64_t> index(static_cast<size_t>(t.dim()));
   for (int64_t d = t.dim() - 1; d >= 0; --d) {
-    int64_t size = t.size(d);
-    offset += (flat % size) * t.stride(d);
-    flat /= size;
+    index[static_cast<size_t>(d)] = flat % t.size(d);
+    flat /= t.size(d);
   }
-  return t.data_ptr<double>() + offset;
+  Tensor view = t.detach();
+  for (int64_t i : index) view = view[i];
+  return view;
 }
 
 std::vector<double> flatten_values(const Tensor& t) {
-  Tensor c = t.detach().to(kFloat64).contiguous();
+  Tensor c = t.detach().to(kFloat64).cpu().contiguous();
   const double* p = c.data_ptr<double>();
   return std::vector<double>(p, p + c.numel());
 }
@@ -108,13 +110,13 @@ bool gradcheck(const std::function<variable_list(const variable_list&)>& fn,
     const Tensor& input = inputs[checked[c]];
     int64_t n_in = input.numel();
     for (int64_t j = 0; j < n_in; ++j) {
-      double* x = element(input, j);
-      double original = *x;
-      *x = original + options.eps;
+      Tensor x = element(input, j);
+      double original = x.item<double>();
+      x.fill_(original + options.eps);
       variable_list plus = evaluate_values(fn, inputs);
-      *x = original - options.eps;
+      x.fill_(original - options.eps);
       variable_list minus = evaluate_values(fn, inputs);
-      *x = original;
+      x.fill_(original);
       for (size_t o = 0; o < outputs.size(); ++o) {
         std::vector<double> p = flatten_values(plus[o]);
         std::vector<double> m = flatten_values(minus[o]);

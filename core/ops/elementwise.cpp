@@ -474,10 +474,28 @@ Tensor operator/(const Scalar& a, const Tensor& b) {
   return out;
 }
 
+// PyTorch's shortcuts for common exponents of a floating-point tensor (aten's pow with a scalar
+// exponent: a copy, products, sqrt and reciprocals), so that results agree with PyTorch's to the
+// bit on either device; other exponents go to the pow kernel. Records nothing.
+Tensor pow_by_scalar(const Tensor& self, const Scalar& exponent) {
+  NoGradGuard no_grad;
+  if (self.is_floating_point()) {
+    if (exponent.equal(0)) return ones_like(self);
+    if (exponent.equal(1)) return self.clone();
+    if (exponent.equal(2)) return self * self;
+    if (exponent.equal(3)) return self * self * self;
+    if (exponent.equal(0.5)) return sqrt(self);
+    if (exponent.equal(-0.5)) return rsqrt(self);
+    if (exponent.equal(-1)) return 1 / self;
+    if (exponent.equal(-2)) return 1 / (self * self);
+  }
+  return binary_op(BinaryOp::Pow, "pow", self, exponent, {}, false);
+}
+
 Tensor pow(const Tensor& self, const Scalar& exponent) {
   AXON_CHECK(self.is_floating_point() || exponent.isFloatingPoint() || exponent.toLong() >= 0,
              "pow: Integers to negative integer powers are not allowed.");
-  Tensor out = binary_op(BinaryOp::Pow, "pow", self, exponent, {}, false);
+  Tensor out = pow_by_scalar(self, exponent);
   if (records(self)) {
     record("PowBackward0", out, {&self}, {self}, [exponent](const BackwardContext& ctx) {
       if (exponent.equal(0)) return variable_list{zeros_like(ctx.grad())};

@@ -235,11 +235,21 @@ Tensor permute(const Tensor& self, IntArrayRef dims) {
 
 namespace {
 // The gradient of a view: zeros of the base's shape with `grad` written into the viewed part.
-Tensor scatter_into_zeros(const Tensor& grad, IntArrayRef base_sizes,
-                          const std::function<Tensor(const Tensor&)>& view_of) {
+// The backward of a view that picks part of its base: the gradient written into zeros of the
+// base's shape. Its own backward (for create_graph) is the same view of the incoming gradient.
+Tensor scatter_into_zeros(const char* name, const Tensor& grad, IntArrayRef base_sizes,
+                          std::function<Tensor(const Tensor&)> view_of) {
   Tensor out = zeros(base_sizes, grad.options());
-  NoGradGuard no_grad;
-  view_of(out).copy_(grad);
+  {
+    NoGradGuard no_grad;
+    view_of(out).copy_(grad);
+  }
+  if (records(grad)) {
+    record(name, out, {&grad}, {}, [view_of = std::move(view_of)](const BackwardContext& ctx) {
+      if (!ctx.grad().defined()) return variable_list{Tensor()};
+      return variable_list{view_of(ctx.grad())};
+    });
+  }
   return out;
 }
 }  // namespace
@@ -260,8 +270,9 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   if (records(self)) {
     record("SelectBackward0", out, {&self}, {},
            [base = DimVector(self.sizes()), d, i](const BackwardContext& ctx) {
-             return variable_list{scatter_into_zeros(
-                 ctx.grad(), base, [&](const Tensor& t) { return t.select(d, i); })};
+             return variable_list{
+                 scatter_into_zeros("SelectBackwardBackward0", ctx.grad(), base,
+                                    [d, i](const Tensor& t) { return t.select(d, i); })};
            });
   }
   return out;
@@ -290,7 +301,8 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start,
     record("SliceBackward0", out, {&self}, {},
            [base = DimVector(self.sizes()), d, b, e, step](const BackwardContext& ctx) {
              return variable_list{scatter_into_zeros(
-                 ctx.grad(), base, [&](const Tensor& t) { return t.slice(d, b, e, step); })};
+                 "SliceBackwardBackward0", ctx.grad(), base,
+                 [d, b, e, step](const Tensor& t) { return t.slice(d, b, e, step); })};
            });
   }
   return out;

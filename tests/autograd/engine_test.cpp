@@ -552,6 +552,18 @@ TEST_P(AutogradEngineTest, CreateGraphGivesASecondDerivative) {
   EXPECT_TRUE(same(g2[0], ref({6.0, 12.0, 18.0})));  // 6x
 }
 
+// The backward of slice and select (the gradient written into zeros) is itself differentiable.
+TEST_P(AutogradEngineTest, CreateGraphThroughSliceAndSelect) {
+  Tensor x = leaf({1.0, 2.0, 3.0, 4.0});
+  Tensor y = x.slice(0, 0, 4, 2).pow(2).sum() + x.select(0, 3).pow(3);
+  variable_list g = autograd::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true);
+  EXPECT_TRUE(same(g[0], ref({2.0, 0.0, 6.0, 48.0})));  // 2x at 0 and 2, 3x^2 at 3
+  ASSERT_TRUE(g[0].requires_grad());
+  Tensor v = make({1.0, 10.0, 100.0, 1000.0});
+  variable_list g2 = autograd::grad({(g[0] * v).sum()}, {x});
+  EXPECT_TRUE(same(g2[0], ref({2.0, 0.0, 200.0, 24000.0})));  // 2v, 0, 2v, 6xv
+}
+
 TEST_P(AutogradEngineTest, CreateGraphThroughAProductOfThreeFactors) {
   Tensor x = leaf({1.0, 2.0, 3.0});
   Tensor y = (x * x * x).sum();

@@ -116,6 +116,24 @@ TEST_P(ElementwiseTest, PowTensorScalar) {
   EXPECT_TRUE(same_values(pow(make({2.0, 4.0}), -1), ref({0.5, 0.25})));
 }
 
+// aten's pow with a scalar exponent computes these exponents by the formulas below on the CPU
+// and on CUDA (a copy, products, sqrt, reciprocals), not with std::pow; results match to the bit.
+TEST_P(ElementwiseTest, PowScalarShortcutsAreTorchsArithmetic) {
+  manual_seed(3);
+  for (DType dtype : {kFloat32, kFloat64}) {
+    const Tensor x = rand({1000}, TensorOptions(dtype)) * 3 + 0.1;
+    const Tensor d = x.to(device());
+    EXPECT_TRUE(testing::same(d.pow(0).cpu(), ones_like(x)));
+    EXPECT_TRUE(testing::same(d.pow(1).cpu(), x));
+    EXPECT_TRUE(testing::same(d.pow(2).cpu(), x * x));
+    EXPECT_TRUE(testing::same(d.pow(3).cpu(), x * x * x));
+    EXPECT_TRUE(testing::same(d.pow(0.5).cpu(), x.sqrt()));
+    EXPECT_TRUE(testing::same(d.pow(-0.5).cpu(), 1 / x.sqrt()));
+    EXPECT_TRUE(testing::same(d.pow(-1).cpu(), 1 / x));
+    EXPECT_TRUE(testing::same(d.pow(-2).cpu(), 1 / (x * x)));
+  }
+}
+
 TEST_P(ElementwiseTest, IntegerPow) {
   // Exact: 2^3, 3^3, (-2)^3, 0^3
   EXPECT_TRUE(same_values(pow(make({2, 3, -2, 0}, kInt64), 3), ref({8, 27, -8, 0}, kInt64)));

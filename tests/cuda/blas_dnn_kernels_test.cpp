@@ -234,7 +234,8 @@ TEST_F(CudaBlasDnn, GemmKernelScalesLikeTheCpu) {
         Tensor b = trans_b ? sample({batch, n, k}) : sample({batch, k, n});
         Tensor c = sample({batch, m, n});
         auto run = [&](Device device) {
-          Tensor da = a.to(device), db = b.to(device), dc = c.to(device);
+          // c.to(kCPU) would be c itself, which the CPU run would overwrite: copy.
+          Tensor da = a.to(device), db = b.to(device), dc = c.clone().to(device);
           kernels::GemmArgs g;
           g.dtype = dtype;
           g.device = device.is_cuda() ? 0 : -1;

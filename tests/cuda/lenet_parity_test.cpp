@@ -1,6 +1,6 @@
-// End to end on a GPU: LeNet-5 trained 50 SGD-momentum steps on CUDA and on the CPU from the same
-// initial weights and the same batches gives the same loss curve and weights within float32
-// tolerance, and after the first steps a training step takes no new memory from the device.
+// End to end on a GPU: LeNet-5's loss and gradients on CUDA match the CPU's step by step from the
+// same weights, 50 SGD-momentum steps on each device learn alike, and after the first steps a
+// training step takes no new memory from the device.
 // Runs only with a GPU (skipped otherwise).
 #include <vector>
 
@@ -75,7 +75,52 @@ TrainingRun train(Device device, const std::vector<Batch>& batches) {
   return run;
 }
 
-TEST(CudaLeNetParity, FiftyStepsMatchTheCpu) {
+// Each step from the same weights: the CPU model trains, and before each of its steps the CUDA
+// model takes its weights and computes the same batch's loss and gradients. Nothing accumulates
+// across steps, so a wrong kernel shows at once.
+TEST(CudaLeNetParity, EachStepFromTheSameWeightsMatchesTheCpu) {
+  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA GPU on this machine";
+  const std::vector<Batch> batches = make_batches(30, 32);
+  manual_seed(0);
+  LeNet5 cpu_model, gpu_model;
+  gpu_model->to(Device(kCUDA));
+  optim::SGD sgd(cpu_model->parameters(), optim::SGDOptions(0.02).momentum(0.9));
+  const auto gpu_params = gpu_model->named_parameters();
+  for (size_t step = 0; step < batches.size(); ++step) {
+    SCOPED_TRACE(::testing::Message() << "step " << step);
+    const Batch& b = batches[step];
+    {
+      NoGradGuard no_grad;
+      for (const auto& item : cpu_model->named_parameters()) gpu_params[item.key()].copy_(item.value());
+    }
+    gpu_model->zero_grad();
+    Tensor gpu_loss =
+        F::cross_entropy(gpu_model->forward(b.images.cuda()), b.labels.cuda());
+    gpu_loss.backward();
+    sgd.zero_grad();
+    Tensor cpu_loss = F::cross_entropy(cpu_model->forward(b.images), b.labels);
+    cpu_loss.backward();
+    EXPECT_NEAR(gpu_loss.item<double>(), cpu_loss.item<double>(), 1e-5 * cpu_loss.item<double>() + 1e-6);
+    // Elementwise tolerances would not do: a ReLU input within a rounding of 0 can fall on either
+    // side on the two devices and switch one sample's whole contribution (on an H100 one fc1.bias
+    // entry differed by 35% at one step). Each parameter's gradient as a whole must agree.
+    for (const auto& item : cpu_model->named_parameters()) {
+      const Tensor want = item.value().grad();
+      const Tensor got = gpu_params[item.key()].grad().cpu();
+      auto norm = [](const Tensor& t) { return t.square().sum().sqrt().item<double>(); };
+      const double error = norm(got - want) / norm(want);
+      EXPECT_LT(error, 5e-2) << item.key();
+    }
+    sgd.step();
+  }
+}
+
+// 50 steps on each device from the same start. Float32 sums in another order (cuDNN, cuBLAS,
+// block reductions) drift apart step by step, and momentum SGD amplifies the drift (on an H100
+// the losses of single late steps differed by up to 1.3%), so this checks that both runs learn
+// alike; the step above checks the arithmetic. It also checks that after the first steps a
+// training step takes no new memory from the device.
+TEST(CudaLeNetParity, FiftyStepsLearnLikeTheCpu) {
   if (!cuda::is_available()) GTEST_SKIP() << "no CUDA GPU on this machine";
   const std::vector<Batch> batches = make_batches(50, 32);
   const TrainingRun cpu = train(Device(kCPU), batches);
@@ -83,15 +128,16 @@ TEST(CudaLeNetParity, FiftyStepsMatchTheCpu) {
   ASSERT_EQ(gpu.losses.size(), cpu.losses.size());
   // The run must learn, or agreement proves little.
   EXPECT_LT(cpu.losses.back(), 0.5 * cpu.losses.front());
-  for (size_t i = 0; i < cpu.losses.size(); ++i) {
-    // Sums in another order (cuDNN, cuBLAS, block reductions) drift by float32 roundings that
-    // 50 momentum steps amplify a little; a wrong kernel is off by far more.
-    EXPECT_NEAR(gpu.losses[i], cpu.losses[i], 1e-3 + 2e-3 * cpu.losses[i]) << "step " << i;
+  for (size_t i = 0; i < 10; ++i) {  // the first steps, before the drift grows
+    EXPECT_NEAR(gpu.losses[i], cpu.losses[i], 1e-3 * cpu.losses[i]) << "step " << i;
   }
-  const auto gpu_params = gpu.model->named_parameters();
-  for (const auto& item : cpu.model->named_parameters()) {
-    EXPECT_TRUE(testing::all_close(gpu_params[item.key()], item.value(), 1e-2, 1e-3)) << item.key();
-  }
+  auto mean_of_last_ten = [](const std::vector<double>& losses) {
+    double sum = 0;
+    for (size_t i = losses.size() - 10; i < losses.size(); ++i) sum += losses[i];
+    return sum / 10;
+  };
+  EXPECT_NEAR(mean_of_last_ten(gpu.losses), mean_of_last_ten(cpu.losses),
+              0.05 * mean_of_last_ten(cpu.losses));
   // The caching allocator serves every step after the first few from blocks it already holds.
   for (size_t i = 3; i < gpu.reserved.size(); ++i) {
     EXPECT_EQ(gpu.reserved[i], gpu.reserved[2]) << "step " << i;

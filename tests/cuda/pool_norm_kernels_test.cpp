@@ -274,9 +274,10 @@ struct PoolRun {
 PoolRun run_pool(const Tensor& base, const Tensor& grad, const Tensor& grad_grad, Device device,
                  const std::function<Tensor(const Tensor&)>& view,
                  const std::function<Tensor(const Tensor&)>& op) {
-  Tensor leaf = base.to(device).requires_grad_();
+  // Copies, even to the CPU: base and grad are shared by both runs and must stay leaves.
+  Tensor leaf = base.to(device, base.dtype(), false, /*copy=*/true).requires_grad_();
   Tensor out = op(view(leaf));
-  Tensor g = grad.to(device).requires_grad_();
+  Tensor g = grad.to(device, grad.dtype(), false, /*copy=*/true).requires_grad_();
   Tensor gi = autograd::grad({out}, {leaf}, {g}, true, true)[0];
   Tensor gg = autograd::grad({gi}, {g}, {grad_grad.to(device)})[0];
   return {out.detach().cpu(), gi.detach().cpu(), gg.detach().cpu()};

@@ -333,7 +333,8 @@ TEST_F(CudaReductionKernels, NllLossAndCrossEntropyMatchTheCpu) {
                                      IntArrayRef(c.input_shape), dtype, weight.defined(),
                                      static_cast<int>(reduction), ignore_index));
             auto run = [&](const Device& device, bool cross_entropy) {
-              Tensor leaf = logits.to(device, dtype).requires_grad_();
+              // A copy even on the CPU, so that logits stays a plain tensor for every run.
+              Tensor leaf = logits.to(device, dtype, false, /*copy=*/true).requires_grad_();
               const Tensor w = weight.defined() ? weight.to(device, dtype) : Tensor();
               const Tensor t = target.to(device, kInt64);
               const Tensor loss = cross_entropy
