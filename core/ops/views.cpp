@@ -32,8 +32,7 @@ Tensor reshaping_view(const Tensor& self, const Tensor& out, const char* name) {
 
 // Resolves one -1 in `shape` so that it holds `numel` elements.
 DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
-  DimVector out(shape);
-  int64_t known = 1;
+  DimVector out(shape), known_sizes;
   int infer = -1;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == -1) {
@@ -41,9 +40,10 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
       infer = static_cast<int>(d);
     } else {
       AXON_CHECK(shape[d] >= 0, "{}: invalid shape dimension {} in {}", op, shape[d], shape);
-      known *= shape[d];
+      known_sizes.push_back(shape[d]);
     }
   }
+  const int64_t known = product(known_sizes);  // saturates past int64: then never numel
   if (infer >= 0) {
     AXON_CHECK(known != 0 && numel % known == 0, "{}: shape '{}' is invalid for input of size {}",
                op, shape, numel);

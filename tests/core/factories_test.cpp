@@ -323,6 +323,7 @@ TEST(FactoriesHugeEmpty, EmptyShapesPastInt64AreEmptyTensorsWithPyTorchsStrides)
   EXPECT_EQ(b.sizes(), (std::vector<int64_t>{big, big, 0}));
   EXPECT_AXON_ERROR(empty({big, big, 2}), "overflowed");
   EXPECT_AXON_ERROR(zeros({3}).view({big, big}), "invalid");
+  EXPECT_AXON_ERROR(zeros({3}).view({-1, big, big}), "invalid");
 }
 
 TEST_P(FactoriesTest, LinspaceEdgeCounts) {
