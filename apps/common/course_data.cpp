@@ -1,6 +1,7 @@
 #include "course_data.h"
 
 #include <filesystem>
+#include <vector>
 
 namespace axon::apps {
 namespace {
@@ -44,6 +45,13 @@ MnistArrays load_mnist_arrays(const std::string& dir, int64_t max_train, int64_t
     AXON_ERROR("--data {}: {}", dir, e.message());
   }
   return arrays;
+}
+
+Tensor take_rows(const Tensor& x, const Tensor& index) {
+  std::vector<Tensor> rows;
+  const int64_t* i = index.data_ptr<int64_t>();
+  for (int64_t k = 0; k < index.numel(); ++k) rows.push_back(x.select(0, i[k]));
+  return stack(rows);
 }
 
 }  // namespace axon::apps

@@ -22,4 +22,7 @@ void add_mnist_data_option(CLI::App& app, std::string& dir);
 // when 0). Missing or corrupt files are an axon::Error naming --data and the folder.
 MnistArrays load_mnist_arrays(const std::string& dir, int64_t max_train = 0, int64_t max_test = 0);
 
+// x[index] for a CPU int64 index, as numpy's x[batch_mask] (axon has no index_select yet).
+Tensor take_rows(const Tensor& x, const Tensor& index);
+
 }  // namespace axon::apps

@@ -29,6 +29,7 @@ namespace {
 using axon::Tensor;
 using axon::apps::Checks;
 using axon::apps::ExampleOptions;
+using axon::apps::take_rows;
 
 constexpr int64_t kInputs = 784, kHidden = 100, kHiddenLayers = 5, kClasses = 10, kBatch = 100;
 constexpr double kLearningRate = 0.01;
@@ -56,14 +57,6 @@ axon::nn::Sequential make_net(double scale, bool batch_norm) {
     }
   }
   return net;
-}
-
-// x[index] for a CPU int64 index, as numpy's x[batch_mask].
-Tensor take_rows(const Tensor& x, const Tensor& index) {
-  std::vector<Tensor> rows;
-  const int64_t* i = index.data_ptr<int64_t>();
-  for (int64_t k = 0; k < index.numel(); ++k) rows.push_back(x.select(0, i[k]));
-  return axon::stack(rows);
 }
 
 // The fraction of `images` that `net` classifies right, in eval mode (batch norm on its running
