@@ -234,7 +234,6 @@ Tensor permute(const Tensor& self, IntArrayRef dims) {
 }
 
 namespace {
-// The gradient of a view: zeros of the base's shape with `grad` written into the viewed part.
 // The backward of a view that picks part of its base: the gradient written into zeros of the
 // base's shape. Its own backward (for create_graph) is the same view of the incoming gradient.
 Tensor scatter_into_zeros(const char* name, const Tensor& grad, IntArrayRef base_sizes,
