@@ -36,6 +36,15 @@ void Event::synchronize() const {}
 bool Event::query() const { return true; }
 float Event::elapsed_time(const Event& /*end*/) const { no_cuda("Event::elapsed_time"); }
 
+struct CUDAGraph::Impl {};
+CUDAGraph::CUDAGraph() = default;
+CUDAGraph::~CUDAGraph() = default;
+void CUDAGraph::capture_begin() { no_cuda("CUDAGraph::capture_begin"); }
+void CUDAGraph::capture_end() { no_cuda("CUDAGraph::capture_end"); }
+void CUDAGraph::replay() { no_cuda("CUDAGraph::replay"); }
+void CUDAGraph::reset() {}
+bool is_current_stream_capturing() { return false; }
+
 size_t memory_allocated(int /*device*/) { return 0; }
 size_t max_memory_allocated(int /*device*/) { return 0; }
 size_t memory_reserved(int /*device*/) { return 0; }

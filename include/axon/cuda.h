@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace axon::cuda {
 
@@ -62,6 +63,56 @@ class Event {
   int device_ = -1;
   bool enable_timing_;
 };
+
+// A CUDA graph, as torch.cuda.CUDAGraph (at::cuda::CUDAGraph): the GPU work this thread queues
+// between capture_begin() and capture_end() is recorded, not run, and replay() runs all of it
+// again with one launch, on the same memory. A training step of fixed shapes becomes one launch
+// instead of one per kernel:
+//
+//   step();                          // once eagerly first: handles, algorithm choices, state
+//   optimizer.zero_grad();           // the capture then allocates the gradients, as its own
+//   cuda::CUDAGraph graph;
+//   graph.capture_begin();
+//   Tensor loss = F::cross_entropy(model->forward(static_x), static_y);
+//   loss.backward();
+//   optimizer.step();
+//   graph.capture_end();
+//   for (...) { static_x.copy_(x); static_y.copy_(y); graph.replay(); }  // loss is rewritten
+//
+// What a replay repeats is the captured kernels with their captured arguments: the same
+// addresses, shapes and scalars (the learning rate, too). So inputs go in by copying into the
+// tensors the capture read, results are read from the tensors it wrote, and a change of shape or
+// hyperparameter needs a new capture (reset(), then capture again). Memory the capture allocates
+// comes from a pool of the graph's own and is not handed to other work while the graph lives.
+// During a capture, nothing on this thread may wait for the GPU or move data between the host
+// and the GPU (item(), to(kCPU), cuda::synchronize(), a copy from host memory), nor draw random
+// numbers (each replay would repeat them): those throw axon::Error, and the capture is abandoned
+// (capture_end() then throws; reset() or the destructor clean up). Other threads' GPU work is
+// not captured. Checks whose verdict the GPU computes (nll_loss's target range) run at every
+// replay and surface at the next synchronisation, as in eager mode.
+class CUDAGraph {
+ public:
+  CUDAGraph();
+  ~CUDAGraph();
+  CUDAGraph(const CUDAGraph&) = delete;
+  CUDAGraph& operator=(const CUDAGraph&) = delete;
+
+  // Starts capturing the current device's work queued from this thread.
+  void capture_begin();
+  // Ends the capture and prepares the graph for replay.
+  void capture_end();
+  // Runs the captured work on the current stream, after the work queued before it.
+  void replay();
+  // Drops the graph (or a capture under way) and gives its memory back to the allocator.
+  void reset();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Whether this thread is capturing a CUDA graph on the current device (false without a GPU).
+bool is_current_stream_capturing();
 
 // Statistics of the caching device allocator, in bytes: memory held by live tensors (rounded to
 // the allocator's size classes), its peak since the start or the last reset, and all memory

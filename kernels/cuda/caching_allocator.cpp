@@ -5,20 +5,20 @@
 // a pool per device keyed by (stream, size), and are handed out again to a request of the same
 // size class on the same stream. Reuse on the stream the block was last used on needs no
 // synchronisation: work queued later on that stream runs after the work that used the block.
-// (A tensor used on another stream would need that stream recorded first; there is one stream
-// per device so far.) Sizes round to 512 bytes below 1 MiB and to 2 MiB above, and a request
-// takes the smallest cached block of its size class or at most twice its size. When cudaMalloc
-// fails, the cached blocks are released and the allocation is tried once more; then the error
-// says how much was asked for and what the allocator holds.
+// (A tensor used on another stream would need that stream recorded first; each device has one
+// stream for eager work, and a CUDA graph's capture allocates from a private pool of its own,
+// kernels/cuda/block_pool.h.) Sizes round to 512 bytes below 1 MiB and to 2 MiB above, and a
+// request takes the smallest cached block of its size class or at most twice its size. When
+// cudaMalloc fails, the cached blocks are released and the allocation is tried once more; then
+// the error says how much was asked for and what the allocator holds.
 #include "kernels/cuda/caching_allocator.h"
 
 #include <array>
 #include <mutex>
-#include <set>
-#include <tuple>
 
 #include "axon/cuda.h"
 #include "axon/storage.h"
+#include "kernels/cuda/block_pool.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/runtime.h"
 
@@ -46,38 +46,34 @@ std::string format_bytes(size_t n) {
   return unit == 0 ? fmt::format("{} bytes", n) : fmt::format("{:.2f} {}", value, kUnits[unit]);
 }
 
-struct Block {
-  int device;
-  cudaStream_t stream;
-  size_t size;
-  void* ptr;
-};
-
-struct BlockOrder {
-  bool operator()(const Block* a, const Block* b) const {
-    return std::tie(a->stream, a->size, a->ptr) < std::tie(b->stream, b->size, b->ptr);
-  }
-};
-
 struct DeviceStats {
   size_t allocated = 0;
   size_t peak = 0;
   size_t reserved = 0;
 };
 
+// cudaMalloc, which a capture must not see: it is not queued on a stream, so the graph would not
+// repeat it (nor should it). With the capturing thread relaxed for the call, the capture goes on;
+// the block then belongs to the graph's pool and is never freed while the graph can replay.
+cudaError_t malloc_maybe_capturing(void** ptr, size_t size, bool capturing) {
+  if (!capturing) return cudaMalloc(ptr, size);
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  AXON_CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));
+  const cudaError_t status = cudaMalloc(ptr, size);
+  AXON_CUDA_CHECK(cudaThreadExchangeStreamCaptureMode(&mode));
+  return status;
+}
+
 class DevicePool {
  public:
-  Block* take(int device, cudaStream_t stream, size_t nbytes) {
+  // A block for `nbytes` on `stream`, from `pool` (a capture's private pool, or the general one).
+  Block* take(int device, PoolId pool, cudaStream_t stream, size_t nbytes) {
     size_t size = round_size(nbytes);
     std::lock_guard<std::mutex> lock(mutex_);
-    Block key{device, stream, size, nullptr};
-    auto it = free_.lower_bound(&key);
-    Block* block = nullptr;
-    if (it != free_.end() && (*it)->stream == stream && (*it)->size <= 2 * size) {
-      block = *it;
-      free_.erase(it);
-    } else {
-      block = new Block{device, stream, size, malloc_with_retry(device, size, nbytes)};
+    Block* block = blocks_.take_cached(pool, stream, size);
+    if (block == nullptr) {
+      void* ptr = malloc_with_retry(device, size, nbytes, pool != kGeneralPool);
+      block = blocks_.add_new(device, pool, stream, size, ptr);
       stats_.reserved += size;
     }
     stats_.allocated += block->size;
@@ -88,7 +84,13 @@ class DevicePool {
   void give_back(Block* block) {
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.allocated -= block->size;
-    free_.insert(block);
+    blocks_.give_back(block);
+  }
+
+  // A graph is gone: its pool's blocks become the general pool's, last used on `stream`.
+  void release_pool(PoolId pool, cudaStream_t stream) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    blocks_.release_pool(pool, stream);
   }
 
   void release_cached() {
@@ -108,20 +110,21 @@ class DevicePool {
 
  private:
   void release_cached_locked() {
-    for (Block* block : free_) {
+    for (Block* block : blocks_.take_general_cached()) {
       DeviceGuard guard(block->device);
       AXON_CUDA_CHECK(cudaFree(block->ptr));
       stats_.reserved -= block->size;
       delete block;
     }
-    free_.clear();
   }
 
-  void* malloc_with_retry(int device, size_t size, size_t nbytes) {
+  // During a capture the cache cannot be released (cudaFree waits for the device): the capture's
+  // allocation fails at once.
+  void* malloc_with_retry(int device, size_t size, size_t nbytes, bool capturing) {
     DeviceGuard guard(device);
     void* ptr = nullptr;
-    cudaError_t status = cudaMalloc(&ptr, size);
-    if (status == cudaErrorMemoryAllocation) {
+    cudaError_t status = malloc_maybe_capturing(&ptr, size, capturing);
+    if (status == cudaErrorMemoryAllocation && !capturing) {
       (void)cudaGetLastError();
       release_cached_locked();
       status = cudaMalloc(&ptr, size);
@@ -142,7 +145,7 @@ class DevicePool {
   }
 
   std::mutex mutex_;
-  std::set<Block*, BlockOrder> free_;
+  BlockPool blocks_;
   DeviceStats stats_;
 };
 
@@ -154,13 +157,16 @@ class CudaAllocator final : public Allocator {
     int index = resolve_device(device.index());
     Device where(kCUDA, static_cast<int8_t>(index));
     if (nbytes == 0) return DataPtr(nullptr, nullptr, nullptr, where);
-    Block* block = pools_[index].take(index, current_stream(index), nbytes);
+    const ActiveCapture* capture = active_capture();
+    const PoolId pool = capture != nullptr && capture->device == index ? capture->pool : kGeneralPool;
+    Block* block = pools_[index].take(index, pool, current_stream(index), nbytes);
     return DataPtr(block->ptr, block, &free_block, where);
   }
 
   DevicePool& pool(int device) { return pools_[resolve_device(device)]; }
 
   void empty_cache() {
+    check_not_capturing("cuda::empty_cache", "cudaFree waits for the device");
     // Only devices that were used have cached blocks; no runtime call for the others.
     for (DevicePool& pool : pools_) pool.release_cached();
   }
@@ -181,6 +187,14 @@ void CudaAllocator::free_block(void* context, void* /*data*/) {
   auto* block = static_cast<Block*>(context);
   cuda_allocator().pools_[block->device].give_back(block);
 }
+
+}  // namespace
+
+void release_graph_pool(int device, uint64_t pool, cudaStream_t stream) {
+  cuda_allocator().pool(device).release_pool(pool, stream);
+}
+
+namespace {
 
 // Registration touches no CUDA runtime: without a GPU, allocating is what throws.
 const bool registered = (register_allocator(kCUDA, &cuda_allocator()), true);

@@ -95,6 +95,12 @@ void device_to_device(const Tensor& dst, const Tensor& src) {
 }
 
 void device_copy_cuda(const Tensor& dst, const Tensor& src, bool non_blocking) {
+  check_not_capturing(
+      dst.is_cuda() && src.is_cuda() ? "a copy between two GPUs"
+      : dst.is_cuda()                ? "a copy from the host to the GPU"
+                                     : "a copy from the GPU to the host (item(), to(kCPU), printing)",
+      "the host would wait for the GPU, or each replay would read host memory that may be gone; "
+      "copy into the captured input tensors before replay() and read results after it");
   if (dst.is_cuda() && src.is_cuda()) {
     device_to_device(dst, src);
   } else if (dst.is_cuda()) {

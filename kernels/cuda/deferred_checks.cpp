@@ -3,7 +3,8 @@
 // pinned host memory behind an event and read later: when the device is next synchronised
 // (item(), printing, to(kCPU), cuda::synchronize()) or, once its event has passed, when another
 // check is queued. A set flag becomes the check's axon::Error there, as PyTorch's device-side
-// asserts surface at the next synchronisation.
+// asserts surface at the next synchronisation. A check met while a CUDA graph is captured belongs
+// to the graph, which queues it here after each replay (kernels/cuda/graph.cpp).
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "axon/error.h"
 #include "axon/functions.h"
 #include "core/cuda_hooks.h"
+#include "kernels/cuda/runtime.h"
 
 namespace axon::detail {
 namespace {
@@ -54,6 +56,10 @@ void settle(bool wait) {
 }  // namespace
 
 void defer_device_check(const Tensor& failed, std::function<std::string()> message) {
+  if (cuda_backend::ActiveCapture* capture = cuda_backend::active_capture()) {
+    capture->checks.push_back({failed, std::move(message)});
+    return;
+  }
   settle(/*wait=*/false);
   PendingCheck check;
   check.flag = empty({}, TensorOptions(kBool)).pin_memory();

@@ -42,6 +42,8 @@ void launch_fill(const Tensor& out, Generator& gen, const Fill& fill) {
   const int64_t n = out.numel();
   if (n == 0) return;
   const int device = resolve_device(out.device().index());
+  check_not_capturing("a random fill (rand, randn, dropout, ...) on the GPU",
+                      "the key drawn now would make every replay repeat the same numbers");
   DeviceGuard guard(device);
   const PhiloxStream stream{gen.random64(), gen.random64()};
   const int64_t blocks = (n + Fill::kPerBlock - 1) / Fill::kPerBlock;

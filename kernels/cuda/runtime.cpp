@@ -29,7 +29,19 @@ int probe_device_count() {
   return count;
 }
 
+thread_local ActiveCapture* this_thread_capture = nullptr;
+
 }  // namespace
+
+ActiveCapture* active_capture() { return this_thread_capture; }
+void set_active_capture(ActiveCapture* capture) { this_thread_capture = capture; }
+
+void check_not_capturing(const char* what, const char* why) {
+  if (this_thread_capture == nullptr) [[likely]] return;
+  if (this_thread_capture->refused.empty()) this_thread_capture->refused = what;
+  AXON_ERROR("{}: not allowed while this thread captures a CUDA graph (cuda::CUDAGraph on cuda:{}): {}",
+             what, this_thread_capture->device, why);
+}
 
 void check_available(const char* what) {
   AXON_CHECK(probe_device_count() > 0,
@@ -50,6 +62,9 @@ cudaStream_t current_stream(int device) {
   static std::array<std::atomic<cudaStream_t>, kMaxDevices> streams{};
   static std::mutex mutex;
   device = resolve_device(device);
+  if (this_thread_capture != nullptr && this_thread_capture->device == device) {
+    return this_thread_capture->stream;
+  }
   cudaStream_t stream = streams[device].load(std::memory_order_acquire);
   if (stream != nullptr) return stream;
   std::lock_guard<std::mutex> lock(mutex);
@@ -76,6 +91,7 @@ DeviceGuard::~DeviceGuard() {
 namespace axon::cuda {
 
 using cuda_backend::check_available;
+using cuda_backend::check_not_capturing;
 using cuda_backend::DeviceGuard;
 using cuda_backend::resolve_device;
 
@@ -83,6 +99,7 @@ bool is_available() { return device_count() > 0; }
 int device_count() { return cuda_backend::probe_device_count(); }
 
 void synchronize(int device) {
+  check_not_capturing("cuda::synchronize", "the host cannot wait for work that is not running");
   DeviceGuard guard(resolve_device(device));
   AXON_CUDA_CHECK(cudaDeviceSynchronize());
   detail::raise_deferred_device_checks();
