@@ -57,6 +57,8 @@ def parse_args(argv):
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--axon-bench", default=os.path.join(REPO, "build", "apps", "bench", "axon-bench"))
     p.add_argument("--json", default="", help="write every run's figures and the ratios here")
+    p.add_argument("--axon-cuda-graph", action="store_true",
+                   help="axon's side replays a CUDA graph of the step (axon-bench --cuda-graph)")
     p.add_argument("--dry-run", action="store_true", help="print the plan; import and run nothing")
     # Internal: the PyTorch side of one row and variant, printing its figures as JSON.
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -70,6 +72,8 @@ def parse_args(argv):
         p.error(f"--torch-threads must be >= 0, got {a.torch_threads}")
     if a.warmup < 0:
         p.error(f"--warmup must be >= 0, got {a.warmup}")
+    if a.axon_cuda_graph and a.device != "cuda":
+        p.error("--axon-cuda-graph needs --device cuda")
     a.row_list = rows_of(p, a)
     return a
 
@@ -99,8 +103,9 @@ def common_flags(a, threads):
 
 
 def axon_command(a, model, batch, json_path):
+    graph = ["--cuda-graph"] if a.axon_cuda_graph else []
     return [a.axon_bench, "--models", model, "--batch-sizes", str(batch), "--devices", a.device,
-            "--quiet", "--json", json_path] + common_flags(a, a.threads)
+            "--quiet", "--json", json_path] + graph + common_flags(a, a.threads)
 
 
 def torch_command(a, model, batch, variant):
@@ -306,8 +311,9 @@ def show(command):
 
 
 def dry_run(a):
+    axon = "axon (CUDA graph)" if a.axon_cuda_graph else "axon"
     print(f"plan: {len(a.row_list)} rows x {a.rounds} rounds on {a.device}, {threads_text(a)}; "
-          f"each round runs axon, then PyTorch ({', '.join(variants(a))})")
+          f"each round runs {axon}, then PyTorch ({', '.join(variants(a))})")
     for model, batch in a.row_list:
         target = TARGETS.get((a.device, model, batch))
         print(f"row {model} batch {batch}" + (f" (target >= {target}x PyTorch eager)" if target else ""))
@@ -355,7 +361,8 @@ def compare(a):
                        "machine": bench["machine"],
                        "git_commit": bench["git_commit"], "date": bench["date"],
                        "config": {k: getattr(a, k) for k in
-                                  ("warmup", "steps", "repeats", "rounds", "optimizer", "lr")},
+                                  ("warmup", "steps", "repeats", "rounds", "optimizer", "lr",
+                                   "axon_cuda_graph")},
                        "rows": results}, f, indent=2)
     return 0
 
@@ -382,7 +389,8 @@ def summarise(a, model, batch, runs):
 
 
 def print_table(a, results):
-    header = ["model", "batch", "axon train", "axon infer"]
+    axon = "axon graph" if a.axon_cuda_graph else "axon"
+    header = ["model", "batch", f"{axon} train", f"{axon} infer"]
     for v in variants(a):
         header += [f"torch {v} train", "ratio", f"torch {v} infer", "ratio"]
     header += ["target"]

@@ -3,7 +3,9 @@
 #   1. the whole test suite (ctest), so that every CUDA case runs and is compared with the CPU;
 #   2. compute-sanitizer memcheck over every CUDA test case;
 #   3. compute-sanitizer racecheck over the CUDA kernel suites (tests/cuda);
-#   4. (stage `bench` only) axon-bench on cpu and cuda, and benchmarks/compare_pytorch.py on cuda;
+#   4. (stage `bench` only) axon-bench on cpu and cuda, again on cuda with --cuda-graph, and
+#      benchmarks/compare_pytorch.py on cuda (axon with --cuda-graph unless
+#      AXON_COMPARE_AXON_GRAPH=0);
 # then a summary. `gpu-check.sh tests|memcheck|racecheck|bench` runs one stage, several may be
 # named (`gpu-check.sh tests bench`); with no argument it runs the first three. Logs go to
 # ./gpu-check-logs, or, when $OUT is set (the device tool), to $OUT as summary.txt plus one
@@ -152,8 +154,19 @@ run_bench() {
     note "axon-bench: FAILED (see axon_bench.txt)"
     failed=1
   fi
+  # The CUDA rows again, each step a replay of a captured graph.
+  if timeout "$(($(left) / 3))" "$wrapper" --devices cuda --cuda-graph \
+    --json "$logs/axon_bench_graph.json" >"$logs/axon_bench_graph.txt" 2>&1; then
+    note "axon-bench --cuda-graph: ok (axon_bench_graph.txt, axon_bench_graph.json)"
+  else
+    note "axon-bench --cuda-graph: FAILED (see axon_bench_graph.txt)"
+    failed=1
+  fi
+  # axon's side as a graph replay unless AXON_COMPARE_AXON_GRAPH=0.
+  local graph_flag=()
+  [[ "${AXON_COMPARE_AXON_GRAPH:-1}" == 1 ]] && graph_flag=(--axon-cuda-graph)
   if env -u LD_LIBRARY_PATH timeout "$(left)" python3 \
-    "$repo/benchmarks/compare_pytorch.py" --device cuda --axon-bench "$wrapper" \
+    "$repo/benchmarks/compare_pytorch.py" --device cuda --axon-bench "$wrapper" "${graph_flag[@]}" \
     --rows "${AXON_COMPARE_ROWS:-lenet5:64,lenet5:1024,cifar-cnn:256}" --rounds 2 \
     --json "$logs/compare_cuda.json" >"$logs/compare_cuda.txt" 2>&1; then
     note "compare_pytorch: ok (compare_cuda.txt, compare_cuda.json)"

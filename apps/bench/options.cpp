@@ -124,7 +124,8 @@ ParseResult parse_options(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--json", o.json, "write every figure, the machine and the commit here");
   app.add_flag("--cuda-graph", o.cuda_graph,
-               "capture the training step in a CUDA graph (not supported yet)");
+               "GPU rows: capture the training step and the inference forward in CUDA graphs "
+               "and replay them (SGD only)");
   app.add_flag("--quiet", o.quiet, "the table only, no progress lines");
   ParseResult result;
   result.exit_status = apps::parse_command_line(app, argc, argv);

@@ -44,7 +44,7 @@ void print_table(const std::vector<Row>& rows, std::FILE* out) {
   for (const Row& r : rows) {
     std::vector<std::string> line = {r.model,
                                      std::to_string(r.batch_size),
-                                     r.device,
+                                     r.cuda_graph ? r.device + " graph" : r.device,
                                      fmt::format("{:.0f}", r.train_images_per_s),
                                      fmt::format("{:.0f}", r.infer_images_per_s),
                                      fmt::format("{:.3f}", r.step_ms_median),
@@ -99,6 +99,7 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
                       {"lr", o.lr},
                       {"momentum", o.optimizer == "sgd" ? json(o.momentum) : json(nullptr)},
                       {"dataset", o.dataset},
+                      {"cuda_graph", o.cuda_graph},
                       {"seed", o.seed}};
   json out_rows = json::array();
   for (const Row& r : rows) {
@@ -107,6 +108,7 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
     out_rows.push_back({{"model", r.model},
                         {"batch_size", r.batch_size},
                         {"device", r.device},
+                        {"cuda_graph", r.cuda_graph},
                         {"train_images_per_s", r.train_images_per_s},
                         {"train_images_per_s_repeats", r.train_repeats},
                         {"infer_images_per_s", r.infer_images_per_s},

@@ -4,8 +4,10 @@
 #include <axon/cuda.h>
 #include <axon/data.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -195,7 +197,16 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
                                    : synthetic_source(shape, batch_size, device);
   const bool copy_is_separate = device.is_cuda() && !dataset;
 
-  // One training step, with the phase boundaries marked when a clock is given.
+  // --cuda-graph on a GPU row: the step (forward, backward, optimizer) and the inference forward
+  // are captured once on static input tensors, and each step copies its batch into those and
+  // replays (Note [CUDA graphs] in kernels/cuda/graph.cpp).
+  const bool graphed = o.cuda_graph && device.is_cuda();
+  row.cuda_graph = graphed;
+  Tensor static_images, static_labels;
+  cuda::CUDAGraph train_graph;
+
+  // One training step, with the phase boundaries marked when a clock is given. A graphed step
+  // marks data, copy and the whole replay: its phases run as one launch.
   Tensor loss;
   auto train_step = [&](StepClock* clock, int64_t step) {
     auto mark = [&](int boundary) {
@@ -204,6 +215,14 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     mark(0);
     Batch batch = next_batch();
     mark(1);
+    if (graphed) {
+      static_images.copy_(batch.data, /*non_blocking=*/true);
+      static_labels.copy_(batch.target, /*non_blocking=*/true);
+      mark(2);
+      train_graph.replay();
+      mark(kPhases);
+      return;
+    }
     Tensor images = batch.data.to(TensorOptions(device), /*non_blocking=*/true);
     Tensor labels = batch.target.to(TensorOptions(device), /*non_blocking=*/true);
     mark(2);
@@ -216,10 +235,35 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     mark(5);
   };
 
-  for (int64_t i = 0; i < o.warmup; ++i) train_step(nullptr, i);
+  if (graphed) {
+    // Eager steps on the static tensors first (cuDNN and cuBLAS set up, algorithms chosen, the
+    // momentum buffers made), then the capture. The gradients are set to none before it, so the
+    // captured backward makes them; each replay rewrites them in place of a zero_grad.
+    Batch first = next_batch();
+    static_images = empty(first.data.sizes(), TensorOptions(first.data.dtype()).device(device));
+    static_labels = empty(first.target.sizes(), TensorOptions(first.target.dtype()).device(device));
+    for (int64_t i = 0; i < std::max<int64_t>(o.warmup, 1); ++i) {
+      Batch batch = i == 0 ? first : next_batch();
+      static_images.copy_(batch.data, /*non_blocking=*/true);
+      static_labels.copy_(batch.target, /*non_blocking=*/true);
+      loss = F::cross_entropy(net->forward(static_images), static_labels);
+      loss.backward();
+      optimizer->step();
+      optimizer->zero_grad();
+    }
+    train_graph.capture_begin();
+    loss = F::cross_entropy(net->forward(static_images), static_labels);
+    loss.backward();
+    optimizer->step();
+    train_graph.capture_end();
+  } else {
+    for (int64_t i = 0; i < o.warmup; ++i) train_step(nullptr, i);
+  }
   StepClock clock(device, o.steps);
   std::vector<double> step_ms;
   std::array<std::vector<double>, kPhases> phase_ms;
+  // The phases a step marks: all of them, or data and copy alone when the rest is one replay.
+  const int timed_phases = graphed ? kForward : kPhases;
   for (int64_t r = 0; r < o.repeats; ++r) {
     synchronize(device);
     const Clock::time_point start = Clock::now();
@@ -229,7 +273,9 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     row.train_repeats.push_back(static_cast<double>(batch_size * o.steps) / seconds);
     for (int64_t s = 0; s < o.steps; ++s) {
       step_ms.push_back(clock.elapsed_ms(s, 0, kPhases));
-      for (int p = 0; p < kPhases; ++p) phase_ms[p].push_back(clock.elapsed_ms(s, p, p + 1));
+      for (int p = 0; p < timed_phases; ++p) {
+        phase_ms[p].push_back(clock.elapsed_ms(s, p, p + 1));
+      }
     }
   }
   row.final_loss = loss.item<double>();
@@ -237,11 +283,13 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
   row.step_ms_median = median(step_ms);
   row.step_ms_p90 = quantile(step_ms, 0.9);
   row.timed_steps = static_cast<int64_t>(step_ms.size());
-  for (int p = 0; p < kPhases; ++p) {
+  for (int p = 0; p < timed_phases; ++p) {
     if (p != kCopy || copy_is_separate) row.phase_ms[p] = median(phase_ms[p]);
   }
+  train_graph.reset();
 
-  // Inference: forward passes over batches already on the device.
+  // Inference: forward passes over batches already on the device; graphed, a replay of the
+  // forward captured on a static input, which each pass first copies its batch into.
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < kPool; ++i) {
     inputs.push_back(next_batch().data.to(TensorOptions(device)));
@@ -249,11 +297,25 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
   {
     NoGradGuard no_grad;
     net->eval();
-    for (int64_t i = 0; i < o.warmup; ++i) net->forward(inputs[i % kPool]);
+    cuda::CUDAGraph infer_graph;
+    Tensor static_input;
+    std::function<void(int64_t)> infer = [&](int64_t i) { net->forward(inputs[i % kPool]); };
+    for (int64_t i = 0; i < o.warmup; ++i) infer(i);
+    if (graphed) {
+      static_input = inputs[0].clone();
+      net->forward(static_input);
+      infer_graph.capture_begin();
+      net->forward(static_input);
+      infer_graph.capture_end();
+      infer = [&](int64_t i) {
+        static_input.copy_(inputs[i % kPool]);
+        infer_graph.replay();
+      };
+    }
     for (int64_t r = 0; r < o.repeats; ++r) {
       synchronize(device);
       const Clock::time_point start = Clock::now();
-      for (int64_t s = 0; s < o.steps; ++s) net->forward(inputs[s % kPool]);
+      for (int64_t s = 0; s < o.steps; ++s) infer(s);
       synchronize(device);
       const double seconds = milliseconds(start, Clock::now()) / 1e3;
       row.infer_repeats.push_back(static_cast<double>(batch_size * o.steps) / seconds);
@@ -295,12 +357,21 @@ std::vector<std::string> devices_of(const BenchOptions& o) {
 }
 
 void validate(const BenchOptions& o) {
-  AXON_CHECK(!o.cuda_graph,
-             "--cuda-graph: capturing the training step in a CUDA graph is not supported yet");
-  for (const std::string& device : devices_of(o)) {
+  const std::vector<std::string> devices = devices_of(o);
+  for (const std::string& device : devices) {
     AXON_CHECK(device != "cuda" || cuda::is_available(),
                "--devices cuda: no usable GPU (this build {} the CUDA backend; devices found: {})",
                has_allocator(kCUDA) ? "has" : "lacks", cuda::device_count());
+  }
+  if (o.cuda_graph) {
+    AXON_CHECK(std::find(devices.begin(), devices.end(), "cuda") != devices.end(),
+               "--cuda-graph captures the CUDA rows' steps, and there is none (devices: {}; GPUs "
+               "found: {})",
+               fmt::join(devices, ","), cuda::device_count());
+    AXON_CHECK(o.optimizer == "sgd",
+               "--cuda-graph: --optimizer {} cannot be captured: its bias correction reads the step "
+               "count on the host, so every replay would repeat the captured step's",
+               o.optimizer);
   }
   AXON_CHECK(o.lr > 0, "--lr must be positive, got {}", o.lr);
   if (o.dataset == "synthetic") return;

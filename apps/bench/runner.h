@@ -21,6 +21,8 @@ const std::array<const char*, kPhases>& phase_names();
 struct Row {
   std::string model, device;
   int64_t batch_size = 0;
+  // Whether the steps and inference passes were replays of CUDA graphs (--cuda-graph, GPU rows).
+  bool cuda_graph = false;
   // Images per second of each timed repeat, and their medians.
   std::vector<double> train_repeats, infer_repeats;
   double train_images_per_s = 0, infer_images_per_s = 0;
@@ -28,7 +30,8 @@ struct Row {
   double step_ms_median = 0, step_ms_p90 = 0;
   int64_t timed_steps = 0;
   // The median per step of each phase, in milliseconds; nullopt where a phase is not separate
-  // (no copy on the CPU; a real dataset's loader copies to the GPU itself).
+  // (no copy on the CPU; a real dataset's loader copies to the GPU itself; forward, backward and
+  // optimizer in one graph replay).
   std::array<std::optional<double>, kPhases> phase_ms;
   // The peak resident set of the process during the row (VmHWM, reset before the row when the
   // kernel allows, after the CPU allocator's cache is emptied; otherwise the peak since the

@@ -89,6 +89,9 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_option("--metrics", o.metrics, "write a CSV file with one row per epoch");
   app.add_option("--plot", o.plot,
                  "folder for loss.png, accuracy.png (needs gnuplot) and predictions.png");
+  app.add_flag("--cuda-graph", o.cuda_graph,
+               "on a GPU, capture the training step in a CUDA graph once per learning rate and "
+               "replay it for every full batch (SGD; not with --scheduler onecycle)");
   app.add_flag("--quiet", o.quiet, "no progress output; the epoch lines and results only");
   app.add_option("--stop-after", o.stop_after,
                  "stop after this epoch, as if interrupted (0: train all --epochs); with "

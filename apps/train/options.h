@@ -28,6 +28,8 @@ struct TrainOptions {
   std::string metrics;
   std::string plot;
   bool quiet = false;
+  // Replay a CUDA graph of the training step for full batches (a GPU, SGD, a per-epoch schedule).
+  bool cuda_graph = false;
   // Stop after this epoch, as if interrupted (--resume continues); 0: run all --epochs.
   int64_t stop_after = 0;
   // Stop after this many training batches per epoch (tests and quick looks); 0: all.

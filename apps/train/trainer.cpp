@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include <axon/axon.h>
+#include <axon/cuda.h>
 #include <axon/data.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 
 #include "checkpoint.h"
 #include "common/checks.h"
@@ -195,6 +197,61 @@ void write_metrics(const std::string& path, const std::vector<EpochMetrics>& his
   AXON_CHECK(out.good(), "--metrics: writing {} failed", path);
 }
 
+// --cuda-graph: the training step of a full batch, captured once per learning rate on static
+// tensors and replayed (include/axon/cuda.h). The step is the eager loop's: forward, loss,
+// backward, the optimizer step and the epoch's running sums, which therefore live across epochs.
+// A replay repeats the captured learning rate, so a new one (the per-epoch schedule) makes a new
+// capture; a short last batch runs eagerly.
+class GraphedStep {
+ public:
+  GraphedStep(Classifier& net, optim::Optimizer& optimizer, Tensor loss_sum, Tensor correct)
+      : net_(net), optimizer_(optimizer), loss_sum_(std::move(loss_sum)),
+        correct_(std::move(correct)) {}
+
+  // Whether `batch_size` examples at learning rate `lr` can replay the captured step.
+  bool ready(int64_t batch_size, double lr) const {
+    return images_.defined() && images_.size(0) == batch_size && lr == lr_;
+  }
+
+  // Captures the step for batches shaped like `images` and `labels` at learning rate `lr`. The
+  // caller has just run an eager step of that shape (libraries set up, the optimizer's state
+  // made); the gradients are set to none, so that the captured backward makes them.
+  void capture(const Tensor& images, const Tensor& labels, double lr) {
+    graph_.reset();
+    images_ = images.clone();
+    labels_ = labels.clone();
+    lr_ = lr;
+    optimizer_.zero_grad();
+    graph_.capture_begin();
+    step_on(images_, labels_);
+    graph_.capture_end();
+  }
+
+  void replay(const Tensor& images, const Tensor& labels) {
+    images_.copy_(images, /*non_blocking=*/true);
+    labels_.copy_(labels, /*non_blocking=*/true);
+    graph_.replay();
+  }
+
+ private:
+  void step_on(const Tensor& images, const Tensor& labels) {
+    Tensor logits = net_.forward(images);
+    Tensor loss = nn::functional::cross_entropy(logits, labels);
+    loss.backward();
+    optimizer_.step();
+    NoGradGuard no_grad;
+    loss_sum_ += loss.detach().to(kFloat64) * static_cast<double>(labels.size(0));
+    correct_ += logits.argmax(1).eq(labels).sum();
+  }
+
+  Classifier& net_;
+  optim::Optimizer& optimizer_;
+  Tensor loss_sum_, correct_;
+  cuda::CUDAGraph graph_;
+  Tensor images_, labels_;
+  double lr_ = 0;
+};
+
 // The images of a normalised batch back in [0, 1], for the picture.
 Tensor unnormalise(const Tensor& images, const Data& d) {
   const int64_t c = images.size(1);
@@ -207,6 +264,18 @@ Tensor unnormalise(const Tensor& images, const Data& d) {
 
 int run(const TrainOptions& o) {
   const Device device = apps::resolve_device(o.device);
+  if (o.cuda_graph) {
+    AXON_CHECK(device.is_cuda(),
+               "--cuda-graph: the training runs on {} (--device {}); CUDA graphs need a GPU",
+               device.str(), o.device);
+    AXON_CHECK(o.optimizer == "sgd",
+               "--cuda-graph: --optimizer {} cannot be captured: its bias correction reads the step "
+               "count on the host, so every replay would repeat the captured step's",
+               o.optimizer);
+    AXON_CHECK(o.scheduler != "onecycle",
+               "--cuda-graph: --scheduler onecycle changes the learning rate at every batch, and "
+               "each would need a new capture; use step, cosine or none");
+  }
   check_outputs(o);
   manual_seed(o.seed);
   const Data d = load_data(o);
@@ -249,18 +318,32 @@ int run(const TrainOptions& o) {
   }
   std::fflush(stdout);
 
+  // The epoch's running sums stay on the device; the host reads them only when the progress line
+  // is drawn. They are zeroed in place at each epoch: a captured step adds into them.
+  Tensor loss_sum = zeros({}, TensorOptions(kFloat64).device(device));
+  Tensor correct = zeros({}, TensorOptions(kInt64).device(device));
+  std::optional<GraphedStep> graphed;
+  if (o.cuda_graph) graphed.emplace(*net, *optimizer, loss_sum, correct);
+
   std::optional<Evaluation> last;
   for (int64_t epoch = state.epochs_done + 1; epoch <= o.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     net->train();
     Progress progress(stdout, fmt::format("epoch {}/{}", epoch, o.epochs), batches, o.quiet);
     const double lr = optimizer->param_groups()[0].options().get_lr();
-    // Sums stay on the device; the host reads them only when the progress line is drawn.
-    Tensor loss_sum = zeros({}, TensorOptions(kFloat64).device(device));
-    Tensor correct = zeros({}, TensorOptions(kInt64).device(device));
+    loss_sum.zero_();
+    correct.zero_();
     int64_t seen = 0, done = 0;
     for (auto& batch : *train_loader) {
       if (done == batches) break;
+      const int64_t n = batch.target.size(0);
+      if (graphed && graphed->ready(n, lr)) {
+        graphed->replay(batch.data, batch.target);
+        seen += n;
+        ++done;
+        if (progress.update(n)) progress.draw(loss_sum.item<double>() / static_cast<double>(seen));
+        continue;
+      }
       optimizer->zero_grad();
       Tensor logits = net->forward(batch.data);
       Tensor loss = nn::functional::cross_entropy(logits, batch.target);
@@ -270,12 +353,13 @@ int run(const TrainOptions& o) {
         scheduler->step();
         ++state.scheduler_steps;
       }
-      const int64_t n = batch.target.size(0);
       {
         NoGradGuard no_grad;
         loss_sum += loss.detach().to(kFloat64) * static_cast<double>(n);
         correct += logits.argmax(1).eq(batch.target).sum();
       }
+      // A full batch's eager step readies the capture of the next ones.
+      if (graphed && n == o.batch_size) graphed->capture(batch.data, batch.target, lr);
       seen += n;
       ++done;
       if (progress.update(n)) progress.draw(loss_sum.item<double>() / static_cast<double>(seen));

@@ -88,7 +88,7 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
   }
   expect_keys(j["config"],
               {"models", "batch_sizes", "devices", "warmup", "steps", "repeats", "threads",
-               "optimizer", "lr", "momentum", "dataset", "seed"},
+               "optimizer", "lr", "momentum", "dataset", "cuda_graph", "seed"},
               "config");
   EXPECT_EQ(j["config"]["optimizer"], "sgd");
   EXPECT_EQ(j["config"]["momentum"], 0.9);
@@ -102,7 +102,7 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
     const std::string what = "row " + std::to_string(i);
     expect_keys(
         row,
-        {"model", "batch_size", "device", "train_images_per_s", "train_images_per_s_repeats",
+        {"model", "batch_size", "device", "cuda_graph", "train_images_per_s", "train_images_per_s_repeats",
          "infer_images_per_s", "infer_images_per_s_repeats", "step_ms_median", "step_ms_p90",
          "timed_steps", "phase_ms_median", "peak_host_rss_bytes", "peak_host_rss_reset_per_row",
          "peak_cuda_allocated_bytes", "gpu_cpu_train_ratio", "gpu_cpu_infer_ratio", "final_loss"},
@@ -110,6 +110,7 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
     EXPECT_EQ(row["model"], models[i]);
     EXPECT_EQ(row["batch_size"], 2);
     EXPECT_EQ(row["device"], "cpu");
+    EXPECT_EQ(row["cuda_graph"], false);
     EXPECT_EQ(row["timed_steps"], 4);  // 2 repeats x 2 steps
     for (const char* kind : {"train", "infer"}) {
       const std::string key = std::string(kind) + "_images_per_s";
@@ -155,6 +156,34 @@ TEST_F(AxonBenchTest, CudaRowsCarryMemoryPhasesAndTheRatio) {
   EXPECT_NEAR(gpu["final_loss"].get<double>(), cpu["final_loss"].get<double>(), 1e-3);
 }
 
+// On a GPU, --cuda-graph: the CUDA row replays a captured step, trains as the CPU row does, and
+// reports data and copy as phases, the rest as one; the CPU row runs eagerly.
+TEST_F(AxonBenchTest, CudaGraphRowsReplayTheCapturedStep) {
+  if (!axon::cuda::is_available()) GTEST_SKIP() << "no GPU";
+  Result r = run(tiny() + "--models lenet5,cifar-cnn-bn --devices cpu,cuda --cuda-graph");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("cuda graph"), std::string::npos) << r.out;
+  const json j = json::parse(slurp(dir_ / "out.json"));
+  EXPECT_EQ(j["config"]["cuda_graph"], true);
+  ASSERT_EQ(j["rows"].size(), 4u);
+  for (size_t i = 0; i < 4; i += 2) {
+    const json &cpu = j["rows"][i], &gpu = j["rows"][i + 1];
+    EXPECT_EQ(cpu["cuda_graph"], false);
+    EXPECT_EQ(gpu["cuda_graph"], true);
+    EXPECT_GE(gpu["phase_ms_median"]["h2d"].get<double>(), 0);
+    for (const char* phase : {"forward", "backward", "optimizer"}) {
+      EXPECT_TRUE(gpu["phase_ms_median"][phase].is_null()) << phase;
+    }
+    EXPECT_GT(gpu["train_images_per_s"].get<double>(), 0);
+    EXPECT_GT(gpu["infer_images_per_s"].get<double>(), 0);
+    EXPECT_NEAR(gpu["final_loss"].get<double>(), cpu["final_loss"].get<double>(), 1e-3)
+        << gpu["model"];
+  }
+  r = run("--models mlp --devices cuda --cuda-graph --optimizer adam");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--optimizer adam cannot be captured"), std::string::npos) << r.err;
+}
+
 void put_be32(std::ofstream& out, uint32_t v) {
   const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
                          static_cast<char>(v >> 8), static_cast<char>(v)};
@@ -189,10 +218,11 @@ TEST_F(AxonBenchTest, RealDatasetGoesThroughTheLoader) {
 
 TEST_F(AxonBenchTest, ErrorsSayWhatIsWrong) {
   const std::string json_path = (dir_ / "never.json").string();
-  Result r = run("--models mlp --cuda-graph --json " + json_path);
+  Result r = run("--models mlp --devices cpu --cuda-graph --json " + json_path);
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("--cuda-graph"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--cuda-graph captures the CUDA rows' steps, and there is none"),
+            std::string::npos)
+      << r.err;
   EXPECT_FALSE(fs::exists(json_path)) << "nothing is written for a run that does not start";
 
   r = run("--models mlp,resnet");
