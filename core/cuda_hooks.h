@@ -28,4 +28,9 @@ void defer_device_check(const Tensor& failed, std::function<std::string()> messa
 // Reads every pending check (the work behind them is done) and throws the first failed one.
 void raise_deferred_device_checks();
 
+// An axon::Error is being thrown: a CUDA graph capture under way on this thread is abandoned, so
+// that what the caller does next runs eagerly and capture_end() reports `message` rather than
+// instantiating a graph with part of the work missing (kernels/cuda/graph.cpp).
+void abandon_capture_after_error(const std::string& message) noexcept;
+
 }  // namespace axon::detail

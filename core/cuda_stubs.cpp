@@ -62,6 +62,7 @@ void defer_device_check(const Tensor& /*failed*/, std::function<std::string()> /
   no_cuda("defer_device_check");
 }
 void raise_deferred_device_checks() {}
+void abandon_capture_after_error(const std::string& /*message*/) noexcept {}
 }  // namespace detail
 
 }  // namespace axon

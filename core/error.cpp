@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/cuda_hooks.h"
+
 namespace axon {
 
 Error::Error(std::string message, const char* file, int line)
@@ -10,10 +12,12 @@ Error::Error(std::string message, const char* file, int line)
 namespace detail {
 
 void throw_error(std::string message, const char* file, int line) {
+  abandon_capture_after_error(message);
   throw Error(std::move(message), file, line);
 }
 
 void throw_internal_error(std::string message, const char* file, int line) {
+  abandon_capture_after_error(message);
   throw Error("internal error, this is a bug in axon (please report it): " + message, file, line);
 }
 

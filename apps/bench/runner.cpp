@@ -242,7 +242,7 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     Batch first = next_batch();
     static_images = empty(first.data.sizes(), TensorOptions(first.data.dtype()).device(device));
     static_labels = empty(first.target.sizes(), TensorOptions(first.target.dtype()).device(device));
-    for (int64_t i = 0; i < std::max<int64_t>(o.warmup, 1); ++i) {
+    for (int64_t i = 0; i < o.warmup; ++i) {
       Batch batch = i == 0 ? first : next_batch();
       static_images.copy_(batch.data, /*non_blocking=*/true);
       static_labels.copy_(batch.target, /*non_blocking=*/true);
@@ -368,6 +368,8 @@ void validate(const BenchOptions& o) {
                "--cuda-graph captures the CUDA rows' steps, and there is none (devices: {}; GPUs "
                "found: {})",
                fmt::join(devices, ","), cuda::device_count());
+    AXON_CHECK(o.warmup >= 1,
+               "--cuda-graph needs --warmup 1 or more: the capture follows eager steps");
     AXON_CHECK(o.optimizer == "sgd",
                "--cuda-graph: --optimizer {} cannot be captured: its bias correction reads the step "
                "count on the host, so every replay would repeat the captured step's",

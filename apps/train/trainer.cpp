@@ -225,13 +225,18 @@ class GraphedStep {
     graph_.capture_begin();
     step_on(images_, labels_);
     graph_.capture_end();
+    ++captures_;
   }
 
   void replay(const Tensor& images, const Tensor& labels) {
     images_.copy_(images, /*non_blocking=*/true);
     labels_.copy_(labels, /*non_blocking=*/true);
     graph_.replay();
+    ++replays_;
   }
+
+  int64_t captures() const { return captures_; }
+  int64_t replays() const { return replays_; }
 
  private:
   void step_on(const Tensor& images, const Tensor& labels) {
@@ -250,6 +255,7 @@ class GraphedStep {
   cuda::CUDAGraph graph_;
   Tensor images_, labels_;
   double lr_ = 0;
+  int64_t captures_ = 0, replays_ = 0;
 };
 
 // The images of a normalised batch back in [0, 1], for the picture.
@@ -402,6 +408,11 @@ int run(const TrainOptions& o) {
     }
   }
 
+  if (graphed) {
+    std::printf("cuda graph: %lld captures, %lld replays\n",
+                static_cast<long long>(graphed->captures()),
+                static_cast<long long>(graphed->replays()));
+  }
   if (!last) {
     // Resumed at or past --epochs: nothing trained, so evaluate what was loaded.
     last = evaluate(*net, *test_loader, static_cast<int64_t>(d.classes.size()));

@@ -83,13 +83,16 @@ class Event {
 // addresses, shapes and scalars (the learning rate, too). So inputs go in by copying into the
 // tensors the capture read, results are read from the tensors it wrote, and a change of shape or
 // hyperparameter needs a new capture (reset(), then capture again). Memory the capture allocates
-// comes from a pool of the graph's own and is not handed to other work while the graph lives.
-// During a capture, nothing on this thread may wait for the GPU or move data between the host
-// and the GPU (item(), to(kCPU), cuda::synchronize(), a copy from host memory), nor draw random
-// numbers (each replay would repeat them): those throw axon::Error, and the capture is abandoned
-// (capture_end() then throws; reset() or the destructor clean up). Other threads' GPU work is
-// not captured. Checks whose verdict the GPU computes (nll_loss's target range) run at every
-// replay and surface at the next synchronisation, as in eager mode.
+// comes from a pool of the graph's own and is not handed to other work while the graph lives;
+// tensors made before the capture and read or written by it must be kept alive by the caller
+// for as long as the graph may replay. During a capture, nothing on this thread may wait for the
+// GPU or move data between the host and the GPU (item(), to(kCPU), cuda::synchronize(), a copy
+// from host memory), use another GPU, or draw random numbers (each replay would repeat them):
+// those throw axon::Error. Any axon::Error during a capture abandons it: what runs next runs
+// eagerly, and capture_end() throws that error's message. Other threads' GPU work is not
+// captured. Checks whose verdict the GPU computes (nll_loss's target range) run at every replay
+// and surface at the next synchronisation, as in eager mode. Reset or destroy a graph on the
+// thread that captured it.
 class CUDAGraph {
  public:
   CUDAGraph();

@@ -55,6 +55,22 @@ class BlockPool {
     return block;
   }
 
+  // For a capture whose own pool has no block of the size: a cached general block last used on
+  // `eager_stream` becomes the capture's pool's, on `capture_stream`; nullptr when there is none.
+  // Safe: the graph replays on `eager_stream`, after the work that used the block, and no eager
+  // work is handed it again while the pool lives. So a new capture, after a reset one's blocks
+  // joined the general pool, reuses them instead of taking new memory from the driver.
+  Block* adopt_cached(PoolId pool, void* capture_stream, void* eager_stream, size_t size) {
+    Block* block = take_cached(kGeneralPool, eager_stream, size);
+    if (block == nullptr) return nullptr;
+    auto live = live_.find(kGeneralPool);
+    if (--live->second == 0) live_.erase(live);
+    ++live_[pool];
+    block->pool = pool;
+    block->stream = capture_stream;
+    return block;
+  }
+
   // A block fresh from cudaMalloc, handed out now.
   Block* add_new(int device, PoolId pool, void* stream, size_t size, void* ptr) {
     ++live_[pool];

@@ -66,11 +66,16 @@ cudaError_t malloc_maybe_capturing(void** ptr, size_t size, bool capturing) {
 
 class DevicePool {
  public:
-  // A block for `nbytes` on `stream`, from `pool` (a capture's private pool, or the general one).
-  Block* take(int device, PoolId pool, cudaStream_t stream, size_t nbytes) {
+  // A block for `nbytes` on `stream`, from `pool` (a capture's private pool, or the general one);
+  // a capture also adopts a general block last used on `eager_stream`.
+  Block* take(int device, PoolId pool, cudaStream_t stream, cudaStream_t eager_stream,
+              size_t nbytes) {
     size_t size = round_size(nbytes);
     std::lock_guard<std::mutex> lock(mutex_);
     Block* block = blocks_.take_cached(pool, stream, size);
+    if (block == nullptr && pool != kGeneralPool) {
+      block = blocks_.adopt_cached(pool, stream, eager_stream, size);
+    }
     if (block == nullptr) {
       void* ptr = malloc_with_retry(device, size, nbytes, pool != kGeneralPool);
       block = blocks_.add_new(device, pool, stream, size, ptr);
@@ -159,7 +164,8 @@ class CudaAllocator final : public Allocator {
     if (nbytes == 0) return DataPtr(nullptr, nullptr, nullptr, where);
     const ActiveCapture* capture = active_capture();
     const PoolId pool = capture != nullptr && capture->device == index ? capture->pool : kGeneralPool;
-    Block* block = pools_[index].take(index, pool, current_stream(index), nbytes);
+    const cudaStream_t eager_stream = device_stream(index);
+    Block* block = pools_[index].take(index, pool, current_stream(index), eager_stream, nbytes);
     return DataPtr(block->ptr, block, &free_block, where);
   }
 

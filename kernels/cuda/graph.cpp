@@ -65,7 +65,7 @@ struct CUDAGraph::Impl {
     capture.stream = nullptr;
     if (pool != 0) {
       DeviceGuard guard(device);
-      cuda_backend::release_graph_pool(device, pool, cuda_backend::current_stream(device));
+      cuda_backend::release_graph_pool(device, pool, cuda_backend::device_stream(device));
       pool = 0;
     }
   }
@@ -86,6 +86,7 @@ void CUDAGraph::capture_begin() {
   cuda_backend::check_available("CUDAGraph::capture_begin");
   AXON_CHECK(!g.capturing && g.exec == nullptr,
              "CUDAGraph::capture_begin: this graph already holds a capture; reset() it first");
+  g.release();  // what a failed capture_end may have left
   AXON_CHECK(cuda_backend::active_capture() == nullptr,
              "CUDAGraph::capture_begin: this thread is already capturing a graph on cuda:{}",
              cuda_backend::active_capture()->device);
@@ -95,8 +96,13 @@ void CUDAGraph::capture_begin() {
   g.capture.device = g.device;
   g.capture.pool = g.pool;
   // A stream of the graph's own: the capture takes nothing queued by other threads.
-  AXON_CUDA_CHECK(cudaStreamCreateWithFlags(&g.capture.stream, cudaStreamNonBlocking));
-  AXON_CUDA_CHECK(cudaStreamBeginCapture(g.capture.stream, cudaStreamCaptureModeThreadLocal));
+  try {
+    AXON_CUDA_CHECK(cudaStreamCreateWithFlags(&g.capture.stream, cudaStreamNonBlocking));
+    AXON_CUDA_CHECK(cudaStreamBeginCapture(g.capture.stream, cudaStreamCaptureModeThreadLocal));
+  } catch (const Error&) {
+    g.release();
+    throw;
+  }
   g.capturing = true;
   cuda_backend::set_active_capture(&g.capture);
 }
@@ -104,13 +110,14 @@ void CUDAGraph::capture_begin() {
 void CUDAGraph::capture_end() {
   Impl& g = *impl_;
   AXON_CHECK(g.capturing, "CUDAGraph::capture_end: no capture under way (call capture_begin())");
-  AXON_CHECK(cuda_backend::active_capture() == &g.capture,
-             "CUDAGraph::capture_end: the capture must end on the thread that began it");
   if (!g.capture.refused.empty()) {
     const std::string refused = std::move(g.capture.refused);
     g.release();
-    AXON_ERROR("CUDAGraph::capture_end: the capture failed: {} was refused during it", refused);
+    AXON_ERROR("CUDAGraph::capture_end: the capture was abandoned by an error during it: {}",
+               refused);
   }
+  AXON_CHECK(cuda_backend::active_capture() == &g.capture,
+             "CUDAGraph::capture_end: the capture must end on the thread that began it");
   cuda_backend::set_active_capture(nullptr);
   g.capturing = false;
   const cudaError_t status = cudaStreamEndCapture(g.capture.stream, &g.graph);
@@ -127,9 +134,14 @@ void CUDAGraph::capture_end() {
   }
   g.checks = std::move(g.capture.checks);
   g.capture.checks.clear();
-  DeviceGuard guard(g.device);
-  AXON_CUDA_CHECK(cudaGraphInstantiate(&g.exec, g.graph, 0));
-  AXON_CUDA_CHECK(cudaGraphUpload(g.exec, cuda_backend::current_stream(g.device)));
+  try {
+    DeviceGuard guard(g.device);
+    AXON_CUDA_CHECK(cudaGraphInstantiate(&g.exec, g.graph, 0));
+    AXON_CUDA_CHECK(cudaGraphUpload(g.exec, cuda_backend::device_stream(g.device)));
+  } catch (const Error&) {
+    g.release();
+    throw;
+  }
 }
 
 void CUDAGraph::replay() {

@@ -28,6 +28,7 @@ class PinnedAllocator final : public Allocator {
  public:
   DataPtr allocate(size_t nbytes) override {
     check_available("pin_memory");
+    check_not_capturing("pin_memory", "allocating page-locked memory cannot be captured");
     if (nbytes == 0) return DataPtr(nullptr, nullptr, nullptr, Device(kCPU));
     size_t size = std::bit_ceil(nbytes);
     std::lock_guard<std::mutex> lock(mutex_);

@@ -38,7 +38,6 @@ void set_active_capture(ActiveCapture* capture) { this_thread_capture = capture;
 
 void check_not_capturing(const char* what, const char* why) {
   if (this_thread_capture == nullptr) [[likely]] return;
-  if (this_thread_capture->refused.empty()) this_thread_capture->refused = what;
   AXON_ERROR("{}: not allowed while this thread captures a CUDA graph (cuda::CUDAGraph on cuda:{}): {}",
              what, this_thread_capture->device, why);
 }
@@ -59,12 +58,21 @@ int resolve_device(int device) {
 }
 
 cudaStream_t current_stream(int device) {
+  device = resolve_device(device);
+  if (this_thread_capture != nullptr) [[unlikely]] {
+    AXON_CHECK(this_thread_capture->device == device,
+               "cuda:{}: no work on another device while this thread captures a CUDA graph on "
+               "cuda:{}: it would run at once instead of being captured",
+               device, this_thread_capture->device);
+    return this_thread_capture->stream;
+  }
+  return device_stream(device);
+}
+
+cudaStream_t device_stream(int device) {
   static std::array<std::atomic<cudaStream_t>, kMaxDevices> streams{};
   static std::mutex mutex;
   device = resolve_device(device);
-  if (this_thread_capture != nullptr && this_thread_capture->device == device) {
-    return this_thread_capture->stream;
-  }
   cudaStream_t stream = streams[device].load(std::memory_order_acquire);
   if (stream != nullptr) return stream;
   std::lock_guard<std::mutex> lock(mutex);
@@ -87,6 +95,21 @@ DeviceGuard::~DeviceGuard() {
 }
 
 }  // namespace axon::cuda_backend
+
+namespace axon::detail {
+
+void abandon_capture_after_error(const std::string& message) noexcept {
+  cuda_backend::ActiveCapture* capture = cuda_backend::this_thread_capture;
+  if (capture == nullptr) return;
+  cuda_backend::this_thread_capture = nullptr;
+  capture->refused = message;
+  cudaGraph_t partial = nullptr;
+  (void)cudaStreamEndCapture(capture->stream, &partial);
+  (void)cudaGetLastError();
+  if (partial != nullptr) (void)cudaGraphDestroy(partial);
+}
+
+}  // namespace axon::detail
 
 namespace axon::cuda {
 
@@ -120,6 +143,7 @@ void set_device(int device) {
 }
 
 void Stream::synchronize() const {
+  check_not_capturing("Stream::synchronize", "the host cannot wait for work that is not running");
   AXON_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(handle_)));
 }
 
@@ -163,10 +187,12 @@ void Event::record(const Stream& stream) {
 }
 
 void Event::synchronize() const {
+  check_not_capturing("Event::synchronize", "the host cannot wait for work that is not running");
   if (event_ != nullptr) AXON_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event_)));
 }
 
 bool Event::query() const {
+  check_not_capturing("Event::query", "the work of a capture does not run");
   if (event_ == nullptr) return true;
   cudaError_t status = cudaEventQuery(static_cast<cudaEvent_t>(event_));
   if (status == cudaErrorNotReady) {
@@ -178,6 +204,7 @@ bool Event::query() const {
 }
 
 float Event::elapsed_time(const Event& end) const {
+  check_not_capturing("Event::elapsed_time", "the work of a capture does not run");
   AXON_CHECK(event_ != nullptr && end.event_ != nullptr,
              "Event::elapsed_time: both events must be recorded first");
   AXON_CHECK(enable_timing_ && end.enable_timing_,

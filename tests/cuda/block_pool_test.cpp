@@ -93,6 +93,32 @@ TEST_F(BlockPoolTest, AReleasedPoolJoinsTheGeneralPoolOnTheReplayStream) {
   for (Block* block : released) delete block;
 }
 
+TEST_F(BlockPoolTest, ACaptureAdoptsCachedBlocksOfTheEagerStreamOnly) {
+  const PoolId graph = 4;
+  Block* eager = fresh(kGeneralPool, stream_a, 4096);
+  Block* other_stream = fresh(kGeneralPool, address(0x300), 4096);
+  void* eager_ptr = eager->ptr;
+  pool.give_back(eager);
+  pool.give_back(other_stream);
+  // The capture (on stream_b) finds nothing of its own, so it adopts stream_a's block ...
+  EXPECT_EQ(pool.take_cached(graph, stream_b, 4096), nullptr);
+  Block* adopted = pool.adopt_cached(graph, stream_b, stream_a, 4096);
+  ASSERT_NE(adopted, nullptr);
+  EXPECT_EQ(adopted->ptr, eager_ptr);
+  EXPECT_EQ(adopted->pool, graph);
+  EXPECT_EQ(adopted->stream, stream_b);
+  // ... never a block last used on a third stream.
+  EXPECT_EQ(pool.adopt_cached(graph, stream_b, stream_a, 4096), nullptr);
+  // Freed, it is the graph's: eager work does not get it back while the pool lives.
+  pool.give_back(adopted);
+  EXPECT_EQ(pool.take_cached(kGeneralPool, stream_a, 4096), nullptr);
+  pool.release_pool(graph, stream_a);
+  Block* back = pool.take_cached(kGeneralPool, stream_a, 4096);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->ptr, eager_ptr);
+  pool.give_back(back);
+}
+
 TEST_F(BlockPoolTest, EmptyCacheTakesOnlyTheGeneralPool) {
   pool.give_back(fresh(kGeneralPool, stream_a, 512));
   pool.give_back(fresh(kGeneralPool, stream_b, 1024));
