@@ -1,12 +1,116 @@
-// Indexing with integers, slices, None and Ellipsis (LibTorch's Tensor::index form).
+// Indexing with integers, slices, None and Ellipsis (LibTorch's Tensor::index form), and
+// index_select, which has its own kernels (kernels/*/indexing.*).
 #include "axon/indexing.h"
 
 #include <ostream>
 
 #include "axon/functions.h"
+#include "core/autograd/record.h"
+#include "core/cuda_hooks.h"
 #include "core/tensor_utils.h"
+#include "kernels/common/indexing.h"
 
 namespace axon {
+
+AXON_DEFINE_KERNEL(kernels::index_select_kernel);
+AXON_DEFINE_KERNEL(kernels::index_add_kernel);
+
+namespace {
+
+// Every index must lie in [0, size), as PyTorch's index_select (no negative indices). A CUDA
+// index is checked on the device and the verdict read at the next synchronisation.
+void check_index_values(const Tensor& index, int64_t size, int64_t dim) {
+  auto message = [size, dim](int64_t value) {
+    return fmt::format("index_select: index {} is out of range for dim {} of size {}", value, dim,
+                       size);
+  };
+  if (index.is_cpu()) {
+    const int64_t* values = index.data_ptr<int64_t>();
+    for (int64_t j = 0; j < index.numel(); ++j) {
+      AXON_CHECK(values[j] >= 0 && values[j] < size, "{}", message(values[j]));
+    }
+    return;
+  }
+  detail::defer_device_check(logical_or(index < 0, index >= size).any(), [index, size, message] {
+    const Tensor host = index.cpu();  // only on the way to the error, for the message
+    const int64_t* values = host.data_ptr<int64_t>();
+    for (int64_t j = 0; j < host.numel(); ++j) {
+      if (values[j] < 0 || values[j] >= size) return message(values[j]);
+    }
+    return message(size);
+  });
+}
+
+kernels::ReduceShape layout(IntArrayRef sizes, int64_t dim) {
+  kernels::ReduceShape shape;
+  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
+    (d < dim ? shape.outer : d == dim ? shape.size : shape.inner) *= sizes[static_cast<size_t>(d)];
+  }
+  return shape;
+}
+
+// zeros(sizes) with source's rows added at the indexed positions of `dim`: index_select's
+// backward, itself differentiable (its backward selects the same rows again).
+Tensor index_add_to_zeros(IntArrayRef sizes, int64_t dim, const Tensor& index,
+                          const Tensor& source) {
+  Tensor out = zeros(sizes, TensorOptions(source.dtype()).device(source.device()));
+  kernels::index_add_kernel(source.device())(out, index, source.contiguous(), layout(sizes, dim));
+  if (autograd::should_record({&source})) {
+    autograd::record("IndexAddBackward0", out, {&source}, {index},
+                     [dim](const autograd::BackwardContext& ctx) {
+                       return variable_list{index_select(ctx.grad(), dim, ctx.saved(0))};
+                     });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
+  detail::check_defined(self, "index_select", "self");
+  detail::check_defined(index, "index_select", "index");
+  AXON_CHECK(index.dtype() == kInt64, "index_select: expected an int64 index, got {}",
+             index.dtype());
+  AXON_CHECK(index.dim() <= 1, "index_select: the index must be 0-d or 1-d, got shape {}",
+             index.sizes());
+  // An index on the CPU may select from a tensor on a GPU (as PyTorch's x[idx] allows): its values
+  // are checked here, and it goes over through pinned memory without a host wait.
+  if (!index.is_cpu()) detail::check_same_device(self, index, "index_select");
+  // A 0-d tensor is indexed as one element along dim 0 (or -1), and stays 0-d.
+  const Tensor source = self.dim() == 0 ? self.reshape({1}) : self;
+  const int64_t d = detail::wrap_dim(dim, source.dim(), "index_select");
+  AXON_CHECK(self.dim() > 0 || index.numel() == 1,
+             "index_select: a 0-d tensor takes an index of one element, got {}", index.numel());
+  Tensor flat_index = index.reshape({-1}).contiguous();
+  check_index_values(flat_index, source.size(d), d);
+  if (flat_index.device() != self.device()) {
+    flat_index = flat_index.pin_memory().to(TensorOptions(self.device()), /*non_blocking=*/true);
+  }
+  DimVector sizes(source.sizes());
+  sizes[static_cast<size_t>(d)] = flat_index.numel();
+  Tensor out = detail::empty_tensor(sizes, self.dtype(), self.device());
+  if (out.numel() > 0) {
+    kernels::index_select_kernel(self.device())(out, source.contiguous(), flat_index,
+                                                layout(source.sizes(), d));
+  }
+  if (self.dim() == 0) out = out.reshape({});
+  if (autograd::should_record({&self})) {
+    DimVector self_sizes(self.sizes());
+    autograd::record("IndexSelectBackward0", out, {&self}, {flat_index},
+                     [self_sizes, d](const autograd::BackwardContext& ctx) {
+                       const Tensor grad =
+                           self_sizes.empty() ? ctx.grad().reshape({1}) : ctx.grad();
+                       const DimVector shape = self_sizes.empty() ? DimVector{1} : self_sizes;
+                       return variable_list{
+                           index_add_to_zeros(shape, d, ctx.saved(0), grad).reshape(self_sizes)};
+                     });
+  }
+  return out;
+}
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  return axon::index_select(*this, dim, index);
+}
 
 using indexing::TensorIndex;
 

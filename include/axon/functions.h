@@ -120,6 +120,11 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& self);
 Tensor permute(const Tensor& self, IntArrayRef dims);
 Tensor select(const Tensor& self, int64_t dim, int64_t index);
+// The entries of `self` at the int64 positions `index` (0-d or 1-d) along `dim`, copied into a new
+// tensor: index_select(x, 0, idx) holds rows x[idx[0]], x[idx[1]], ... Indices must lie in
+// [0, size(dim)); an index on a GPU is checked there and an error reported at the next
+// synchronisation. Unlike PyTorch's, a CPU index may select from a GPU tensor (checked at once).
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
 Tensor slice(const Tensor& self, int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
              std::optional<int64_t> end = std::nullopt, int64_t step = 1);
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);

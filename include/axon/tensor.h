@@ -128,6 +128,7 @@ class Tensor {
   Tensor t() const;
   Tensor permute(IntArrayRef dims) const;
   Tensor select(int64_t dim, int64_t index) const;
+  Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor slice(int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
                std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
   Tensor narrow(int64_t dim, int64_t start, int64_t length) const;

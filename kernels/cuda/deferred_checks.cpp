@@ -64,7 +64,9 @@ void defer_device_check(const Tensor& failed, std::function<std::string()> messa
   PendingCheck check;
   check.flag = empty({}, TensorOptions(kBool)).pin_memory();
   check.flag.copy_(failed, /*non_blocking=*/true);
-  check.copied.record();
+  // On the stream the copy went on: the flag's device's, which need not be the thread's current
+  // one.
+  check.copied.record(cuda::current_stream(failed.device().index()));
   check.message = std::move(message);
   std::lock_guard<std::mutex> lock(checks_mutex());
   pending_checks().push_back(std::move(check));

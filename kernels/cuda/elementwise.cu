@@ -12,6 +12,7 @@
 #include "kernels/common/elementwise.h"
 #include "kernels/common/elementwise_dispatch.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/grid.cuh"
 #include "kernels/cuda/runtime.h"
 
 namespace axon::cuda_backend {
@@ -22,8 +23,6 @@ using kernels::ElementwiseIter;
 using kernels::kMaxOperands;
 using kernels::OpParams;
 using kernels::UnaryOp;
-
-constexpr int kThreads = 256;
 
 // Element offsets of every operand for a linear index into the iteration space.
 __device__ __forceinline__ void element_offsets(const ElementwiseIter& it, int64_t linear,
@@ -153,10 +152,6 @@ template <typename Out, typename In>
 struct CastOp {
   __device__ Out operator()(In x) const { return kernels::cast_to<Out>(x); }
 };
-
-unsigned blocks_for(int64_t n) {
-  return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65536));
-}
 
 // Whether the flat kernels apply: the output dense, every input dense or broadcast, and every
 // dense operand 16-byte aligned (host scalars are broadcast and read from the kernel argument).

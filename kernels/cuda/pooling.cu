@@ -10,29 +10,19 @@
 // windows (kernel 3, stride 2) cost ceil(span / stride) candidates per dim, a handful of cached
 // reads, against atomics whose order (and so whose float sum) changes from run to run.
 //
-// Launched on the current stream of the tensors' device. Only compiled so far: not yet run on a
-// GPU.
+// Launched on the current stream of the tensors' device.
 #include <algorithm>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/common/pooling.h"
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/grid.cuh"
 #include "kernels/cuda/runtime.h"
 
 namespace axon::cuda_backend {
 namespace {
 
 using kernels::Pool2dParams;
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(int64_t n) {
-  return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65536));
-}
-
-#define AXON_GRID_STRIDE_LOOP(i, n)                                         \
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
-       i += int64_t{gridDim.x} * blockDim.x)
 
 template <typename T>
 __global__ void max_pool_forward(const T* in, T* out, int64_t* indices, Pool2dParams p) {
@@ -89,8 +79,6 @@ __global__ void avg_pool_backward(bool adaptive, T* grad_input, const T* grad_ou
     grad_input[i] = kernels::avg_pool_grad_at(adaptive, grad_output + plane * out_plane, h, w, p);
   }
 }
-
-#undef AXON_GRID_STRIDE_LOOP
 
 // The launchers: core hands over contiguous tensors on one device (the outputs freshly
 // allocated), so each only picks the dtype and launches over the elements it writes.

@@ -227,6 +227,104 @@ TEST_P(IndexingTest, WritesBumpTheVersion) {
   EXPECT_EQ(read._version(), v0 + 5);
 }
 
+// ============================================================================================
+// index_select
+// ============================================================================================
+
+// Each case against the same rows taken one by one with select and stacked, which is what
+// index_select means (torch.index_select(x, d, idx)[..., j, ...] == x.select(d, idx[j])).
+TEST_P(IndexingTest, IndexSelectTakesTheIndexedEntriesAlongADim) {
+  const Tensor x = iota({3, 4, 2});
+  struct Case {
+    int64_t dim;
+    std::vector<int64_t> index;
+  };
+  for (const Case& c :
+       {Case{0, {2, 0, 2, 1}}, Case{1, {3, 3, 0}}, Case{-1, {1, 0}}, Case{2, {1}}, Case{1, {}}}) {
+    SCOPED_TRACE(::testing::Message() << "dim " << c.dim << ", index of " << c.index.size());
+    std::vector<Tensor> rows;
+    for (int64_t i : c.index) rows.push_back(x.select(c.dim, i));
+    const int64_t d = c.dim < 0 ? c.dim + 3 : c.dim;
+    DimVector shape(x.sizes());
+    shape[static_cast<size_t>(d)] = static_cast<int64_t>(c.index.size());
+    const Tensor got = x.index_select(c.dim, make(TensorData(c.index), kInt64));
+    EXPECT_EQ(got.sizes().vec(), shape.vec());
+    EXPECT_EQ(got.device(), device());
+    if (!rows.empty()) {
+      EXPECT_EQ(values<int64_t>(got), values<int64_t>(stack(rows, d)));
+    }
+  }
+  // A 0-d index keeps the dim, with size 1: y.index_select(1, torch.tensor(2)) -> [[2.], [5.]]
+  const Tensor y = iota({2, 3}).to(kFloat32);
+  EXPECT_EQ(y.index_select(1, make(2, kInt64)).sizes().vec(), (Shape{2, 1}));
+  EXPECT_EQ(values<float>(index_select(y, 1, make(2, kInt64))), floats({2, 5}));
+  // Every dtype, and a non-contiguous source.
+  const Tensor flags = make({true, false, true}, kBool);
+  EXPECT_EQ(values<bool>(flags.index_select(0, make({2, 1, 1}, kInt64))),
+            (std::vector<bool>{true, false, false}));
+  const Tensor bytes = make({{7, 8}, {9, 250}}, kUInt8);
+  EXPECT_EQ(values<uint8_t>(bytes.index_select(1, make({1}, kInt64))),
+            (std::vector<uint8_t>{8, 250}));
+  const Tensor t = iota({3, 4}).t().to(kFloat64);  // [4, 3], strides (1, 4)
+  EXPECT_EQ(values<double>(t.index_select(0, make({3, 0}, kInt64))),
+            (std::vector<double>{3, 7, 11, 0, 4, 8}));
+  // A 0-d tensor takes [0] along dim 0 and stays 0-d: torch.tensor(5.).index_select(0, [0]).
+  const Tensor five = make(5.0);
+  EXPECT_EQ(five.index_select(0, make({0}, kInt64)).dim(), 0);
+  EXPECT_EQ(five.index_select(-1, make(0, kInt64)).item<float>(), 5.0F);
+}
+
+TEST_P(IndexingTest, IndexSelectRejectsBadIndices) {
+  const Tensor y = iota({2, 3});
+  EXPECT_AXON_ERROR(y.index_select(0, make({0.0}, kFloat32)),
+                    "index_select: expected an int64 index, got float32");
+  EXPECT_AXON_ERROR(y.index_select(0, make({{0}}, kInt64)),
+                    "index_select: the index must be 0-d or 1-d, got shape [1, 1]");
+  EXPECT_AXON_ERROR(y.index_select(2, make({0}, kInt64)), "index_select");
+  EXPECT_AXON_ERROR(make(5.0).index_select(0, make({0, 0}, kInt64)),
+                    "index_select: a 0-d tensor takes an index of one element, got 2");
+  EXPECT_AXON_ERROR(index_select(Tensor(), 0, make({0}, kInt64)), "index_select");
+  // Out of range, negative included (PyTorch: "index out of range in self"). On a GPU the check
+  // runs on the device and the error comes at the next synchronisation, here the copy back.
+  EXPECT_AXON_ERROR(y.index_select(0, make({0, 2}, kInt64)).cpu(),
+                    "index_select: index 2 is out of range for dim 0 of size 2");
+  EXPECT_AXON_ERROR(y.index_select(1, make({-1}, kInt64)).cpu(),
+                    "index_select: index -1 is out of range for dim 1 of size 3");
+  if (device().is_cuda()) {
+    // A CPU index selects from a GPU tensor, its values checked at once; a GPU index cannot
+    // select from a CPU tensor.
+    EXPECT_EQ(values<int64_t>(y.index_select(1, ref({2, 0}, kInt64))), longs({2, 0, 5, 3}));
+    EXPECT_AXON_ERROR(y.index_select(0, ref({5}, kInt64)),
+                      "index_select: index 5 is out of range for dim 0 of size 2");
+    EXPECT_AXON_ERROR(y.cpu().index_select(0, make({0}, kInt64)), "same device");
+  }
+}
+
+TEST_P(IndexingTest, IndexSelectGradientAddsIntoTheSelectedRows) {
+  // Repeated indices add: x.index_select(1, [2, 0, 2]).sum().backward() -> x.grad rows [1, 0, 2].
+  const Tensor x = make({{0.5, 1.5, 2.5}, {3.5, 4.5, 5.5}}, kFloat64).requires_grad_();
+  const Tensor idx = make({2, 0, 2}, kInt64);
+  const Tensor y = x.index_select(1, idx);
+  EXPECT_EQ(y.grad_fn()->name(), "IndexSelectBackward0");
+  (y * make({{1, 2, 3}, {4, 5, 6}}, kFloat64)).sum().backward();
+  EXPECT_EQ(values<double>(x.grad()), (std::vector<double>{2, 0, 4, 5, 0, 10}));
+  // Against central differences, first and second order, along each dim and for a 0-d input.
+  auto check = [&](const Tensor& input, int64_t dim, const Tensor& index) {
+    auto f = [&](const variable_list& v) { return v[0].index_select(dim, index); };
+    EXPECT_TRUE(gradcheck(f, {input}));
+    const Tensor grad_out = (rand_like(f({input})) * 2 - 1).detach().requires_grad_();
+    auto first_order = [&](const variable_list& v) {
+      AutoGradMode enable_grad(true);
+      return autograd::grad({f({v[0]})}, {v[0]}, {v[1]}, true, true);
+    };
+    EXPECT_TRUE(gradcheck(first_order, {input, grad_out}));
+  };
+  const Tensor x3 = iota({3, 2, 4}).to(kFloat64).div(7).requires_grad_();
+  check(x3, 0, make({1, 1, 0, 2}, kInt64));
+  check(x3, 2, make({3, 0}, kInt64));
+  check(make(0.25, kFloat64).requires_grad_(), 0, make({0}, kInt64));
+}
+
 AXON_INSTANTIATE_DEVICE_TEST(IndexingTest);
 
 }  // namespace
