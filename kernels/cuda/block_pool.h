@@ -96,16 +96,7 @@ class BlockPool {
   // `stream` (the stream its replays ran on), now, and its blocks in use when they come back.
   void release_pool(PoolId pool, void* stream) {
     if (pool == kGeneralPool) return;
-    std::vector<Block*> moved;
-    for (auto it = free_.begin(); it != free_.end();) {
-      if ((*it)->pool == pool) {
-        moved.push_back(*it);
-        it = free_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    for (Block* block : moved) {
+    for (Block* block : take_all_cached(pool)) {
       block->pool = kGeneralPool;
       block->stream = stream;
       free_.insert(block);
@@ -115,10 +106,16 @@ class BlockPool {
 
   // Takes the general pool's cached blocks out, for the caller to return to the driver. Private
   // pools keep theirs: their graphs may still replay into them.
-  std::vector<Block*> take_general_cached() {
+  std::vector<Block*> take_general_cached() { return take_all_cached(kGeneralPool); }
+
+  size_t cached_blocks() const { return free_.size(); }
+
+ private:
+  // Takes `pool`'s cached blocks off the free set.
+  std::vector<Block*> take_all_cached(PoolId pool) {
     std::vector<Block*> taken;
     for (auto it = free_.begin(); it != free_.end();) {
-      if ((*it)->pool == kGeneralPool) {
+      if ((*it)->pool == pool) {
         taken.push_back(*it);
         it = free_.erase(it);
       } else {
@@ -128,9 +125,6 @@ class BlockPool {
     return taken;
   }
 
-  size_t cached_blocks() const { return free_.size(); }
-
- private:
   struct Order {
     bool operator()(const Block* a, const Block* b) const {
       return std::tie(a->pool, a->stream, a->size, a->ptr) <
