@@ -59,6 +59,10 @@ def parse_args(argv):
     p.add_argument("--json", default="", help="write every run's figures and the ratios here")
     p.add_argument("--axon-cuda-graph", action="store_true",
                    help="axon's side replays a CUDA graph of the step (axon-bench --cuda-graph)")
+    p.add_argument("--tf32", action="store_true",
+                   help="GPU: both sides let matrix products and convolutions use TF32 tensor cores "
+                        "(default: float32 math on both; PyTorch's own default allows TF32 in "
+                        "cuDNN convolutions)")
     p.add_argument("--dry-run", action="store_true", help="print the plan; import and run nothing")
     # Internal: the PyTorch side of one row and variant, printing its figures as JSON.
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -74,6 +78,8 @@ def parse_args(argv):
         p.error(f"--warmup must be >= 0, got {a.warmup}")
     if a.axon_cuda_graph and a.device != "cuda":
         p.error("--axon-cuda-graph needs --device cuda")
+    if a.tf32 and a.device != "cuda":
+        p.error("--tf32 needs --device cuda")
     a.row_list = rows_of(p, a)
     return a
 
@@ -99,13 +105,17 @@ def rows_of(p, a):
 
 def common_flags(a, threads):
     return ["--threads", str(threads), "--warmup", str(a.warmup), "--steps", str(a.steps),
-            "--repeats", str(a.repeats), "--optimizer", a.optimizer, "--lr", str(a.lr)]
+            "--repeats", str(a.repeats), "--optimizer", a.optimizer, "--lr", str(a.lr)] + tf32_flag(a)
 
 
 def axon_command(a, model, batch, json_path):
     graph = ["--cuda-graph"] if a.axon_cuda_graph else []
     return [a.axon_bench, "--models", model, "--batch-sizes", str(batch), "--devices", a.device,
             "--quiet", "--json", json_path] + graph + common_flags(a, a.threads)
+
+
+def tf32_flag(a):
+    return ["--tf32"] if a.tf32 else []
 
 
 def torch_command(a, model, batch, variant):
@@ -176,6 +186,9 @@ def worker(a):
     torch.manual_seed(0)
     device = torch.device(a.device)
     cuda = device.type == "cuda"
+    # Float32 math unless --tf32, on both sides alike (axon: axon-bench --tf32).
+    torch.backends.cudnn.allow_tf32 = a.tf32
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
     make, shape = torch_models(nn, F)[model_name]
     model = make().to(device)
     if a.optimizer == "adam":
@@ -306,6 +319,12 @@ def threads_text(a):
     return f"axon {a.threads} threads, PyTorch {torch_threads(a)}"
 
 
+def math_text(a):
+    if a.device != "cuda":
+        return ""
+    return "; TF32 allowed on both sides" if a.tf32 else "; float32 math on both sides (no TF32)"
+
+
 def show(command):
     return " ".join(command)
 
@@ -313,7 +332,7 @@ def show(command):
 def dry_run(a):
     axon = "axon (CUDA graph)" if a.axon_cuda_graph else "axon"
     print(f"plan: {len(a.row_list)} rows x {a.rounds} rounds on {a.device}, {threads_text(a)}; "
-          f"each round runs {axon}, then PyTorch ({', '.join(variants(a))})")
+          f"each round runs {axon}, then PyTorch ({', '.join(variants(a))}){math_text(a)}")
     for model, batch in a.row_list:
         target = TARGETS.get((a.device, model, batch))
         print(f"row {model} batch {batch}" + (f" (target >= {target}x PyTorch eager)" if target else ""))
@@ -321,7 +340,7 @@ def dry_run(a):
             print(f"  round {r} A: {show(axon_command(a, model, batch, '<tmp.json>'))}")
             for v in variants(a):
                 print(f"  round {r} B: {show(torch_command(a, model, batch, v))}")
-    if "torch" in sys.modules:
+    if sys.modules.get("torch") is not None:  # the dry-run test plants None there
         sys.exit("compare_pytorch.py: --dry-run imported torch")
     return 0
 
@@ -362,7 +381,7 @@ def compare(a):
                        "git_commit": bench["git_commit"], "date": bench["date"],
                        "config": {k: getattr(a, k) for k in
                                   ("warmup", "steps", "repeats", "rounds", "optimizer", "lr",
-                                   "axon_cuda_graph")},
+                                   "axon_cuda_graph", "tf32")},
                        "rows": results}, f, indent=2)
     return 0
 
@@ -408,8 +427,8 @@ def print_table(a, results):
                     if "target" in row else "-")
         lines.append(line)
     widths = [max(len(line[c]) for line in lines) for c in range(len(header))]
-    print(f"images/s, median of {a.rounds} alternating rounds ({a.device}, {threads_text(a)}); "
-          "ratio = axon / PyTorch")
+    print(f"images/s, median of {a.rounds} alternating rounds ({a.device}, {threads_text(a)}"
+          f"{math_text(a)}); ratio = axon / PyTorch")
     for line in lines:
         print("  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(line, widths))))
     for row in results:

@@ -126,6 +126,9 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_flag("--cuda-graph", o.cuda_graph,
                "GPU rows: capture the training step and the inference forward in CUDA graphs "
                "and replay them (SGD only)");
+  app.add_flag("--tf32", o.tf32,
+               "GPU rows: let matrix products and convolutions round float32 to TF32 on tensor "
+               "cores (axon::set_allow_tf32; PyTorch's default for cuDNN convolutions)");
   app.add_flag("--quiet", o.quiet, "the table only, no progress lines");
   ParseResult result;
   result.exit_status = apps::parse_command_line(app, argc, argv);

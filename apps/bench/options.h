@@ -28,6 +28,8 @@ struct BenchOptions {
   uint64_t seed = 0;
   std::string json;
   bool cuda_graph = false;
+  // Let cuBLAS and cuDNN round float32 inputs to TF32 on GPU rows (axon::set_allow_tf32).
+  bool tf32 = false;
   bool quiet = false;
 };
 

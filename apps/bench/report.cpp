@@ -100,6 +100,7 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
                       {"momentum", o.optimizer == "sgd" ? json(o.momentum) : json(nullptr)},
                       {"dataset", o.dataset},
                       {"cuda_graph", o.cuda_graph},
+                      {"tf32", o.tf32},
                       {"seed", o.seed}};
   json out_rows = json::array();
   for (const Row& r : rows) {

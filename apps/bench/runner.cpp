@@ -388,6 +388,7 @@ void validate(const BenchOptions& o) {
 
 std::vector<Row> run_all(const BenchOptions& o, bool progress) {
   if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
+  set_allow_tf32(o.tf32);
   std::optional<data::datasets::TensorDataset> dataset;
   if (o.dataset != "synthetic") dataset.emplace(load_dataset(o));
   const std::vector<std::string> devices = devices_of(o);

@@ -88,11 +88,12 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
   }
   expect_keys(j["config"],
               {"models", "batch_sizes", "devices", "warmup", "steps", "repeats", "threads",
-               "optimizer", "lr", "momentum", "dataset", "cuda_graph", "seed"},
+               "optimizer", "lr", "momentum", "dataset", "cuda_graph", "tf32", "seed"},
               "config");
   EXPECT_EQ(j["config"]["optimizer"], "sgd");
   EXPECT_EQ(j["config"]["momentum"], 0.9);
   EXPECT_EQ(j["config"]["dataset"], "synthetic");
+  EXPECT_EQ(j["config"]["tf32"], false);
 
   const json& rows = j["rows"];
   ASSERT_EQ(rows.size(), 4u);
