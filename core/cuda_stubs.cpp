@@ -49,6 +49,7 @@ size_t memory_allocated(int /*device*/) { return 0; }
 size_t max_memory_allocated(int /*device*/) { return 0; }
 size_t memory_reserved(int /*device*/) { return 0; }
 void reset_peak_memory_stats(int /*device*/) {}
+std::pair<size_t, size_t> mem_get_info(int /*device*/) { no_cuda("mem_get_info"); }
 void empty_cache() {}
 
 }  // namespace cuda

@@ -44,6 +44,11 @@ xargs ldd < "$stage/elves" 2>/dev/null | awk '/=> \// {print $3}' | sort -u |
   grep -vE '/(libc|libm|libdl|librt|libpthread|ld-linux[^/]*|libcuda|libcudart|libcublas[^/]*|libcudnn[^/]*|libnvrtc[^/]*|libaxon)\.so' |
   xargs -r cp -L -t "$stage/lib"
 
+# Fashion-MNIST (Debian's dataset-fashion-mnist, 30 MB of gzip) for gpu-check.sh's train stage.
+rm -rf "$stage/data"
+mkdir -p "$stage/data"
+cp -r /usr/share/datasets/fashion-mnist "$stage/data/"
+
 rm -f "$out.tar.xz"
-tar -C "$stage" -cJf "$out.tar.xz" --exclude='CMakeFiles' --exclude='*.o' src lib
+tar -C "$stage" -cJf "$out.tar.xz" --exclude='CMakeFiles' --exclude='*.o' src lib data
 du -h "$out.tar.xz"

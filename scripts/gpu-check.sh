@@ -5,8 +5,11 @@
 #   3. compute-sanitizer racecheck over the CUDA kernel suites (tests/cuda);
 #   4. (stage `bench` only) axon-bench on cpu and cuda, again on cuda with --cuda-graph, and
 #      benchmarks/compare_pytorch.py on cuda (axon with --cuda-graph unless
-#      AXON_COMPARE_AXON_GRAPH=0);
-# then a summary. `gpu-check.sh tests|memcheck|racecheck|bench` runs one stage, several may be
+#      AXON_COMPARE_AXON_GRAPH=0; float32 math on both sides, AXON_COMPARE_FLAGS=--tf32 for TF32);
+#   5. (stage `train` only) axon-train, LeNet-5 on Fashion-MNIST (the bundle carries it) for 2
+#      epochs on the GPU: the host loader, the dataset resident on the GPU, and resident with
+#      --cuda-graph, each epoch's images/s in the summary;
+# then a summary. `gpu-check.sh tests|memcheck|racecheck|bench|train` runs one stage, several may be
 # named (`gpu-check.sh tests bench`); with no argument it runs the first three. Logs go to
 # ./gpu-check-logs, or, when $OUT is set (the device tool), to $OUT as summary.txt plus one
 # gpu-check-logs.tar.gz, since only a few files come back from there. The exit status is
@@ -168,12 +171,36 @@ run_bench() {
   if env -u LD_LIBRARY_PATH timeout "$(left)" python3 \
     "$repo/benchmarks/compare_pytorch.py" --device cuda --axon-bench "$wrapper" "${graph_flag[@]}" \
     --rows "${AXON_COMPARE_ROWS:-lenet5:64,lenet5:1024,cifar-cnn:256}" --rounds 2 \
+    ${AXON_COMPARE_FLAGS:-} `# e.g. --tf32` \
     --json "$logs/compare_cuda.json" >"$logs/compare_cuda.txt" 2>&1; then
     note "compare_pytorch: ok (compare_cuda.txt, compare_cuda.json)"
   else
     note "compare_pytorch: FAILED (see compare_cuda.txt)"
     failed=1
   fi
+}
+
+run_train() {
+  local data="$repo/gpu-bundle/data/fashion-mnist" train="$build/apps/train/axon-train" name
+  [[ -d $data ]] || data=/usr/share/datasets/fashion-mnist
+  local -A runs=([host_loader]="--resident-data off" [resident]="--resident-data on"
+                 [resident_graph]="--resident-data on --cuda-graph")
+  for name in host_loader resident resident_graph; do
+    if (($(left) < 60)); then
+      note "axon-train $name: NOT RUN (out of time)"
+      failed=1
+      continue
+    fi
+    # shellcheck disable=SC2086  # the flags split on purpose
+    if timeout "$(($(left) / 2))" "$train" --data "$data" --device cuda --epochs 2 --quiet \
+      ${runs[$name]} >"$logs/train_$name.txt" 2>&1; then
+      note "axon-train $name (${runs[$name]}): $(grep -oE '\([0-9]+ images/s\)' \
+        "$logs/train_$name.txt" | tr '\n' ' ')"
+    else
+      note "axon-train $name: FAILED (see train_$name.txt)"
+      failed=1
+    fi
+  done
 }
 
 for stage in "${stages[@]}"; do
@@ -184,13 +211,14 @@ for stage in "${stages[@]}"; do
     # 6 minutes.
     racecheck) sanitize racecheck $(test_binaries cuda | grep -v blas_dnn_kernels_test) ;;
     bench) run_bench ;;
+    train) run_train ;;
     all)
       run_tests
       sanitize memcheck $(test_binaries all)
       sanitize racecheck $(test_binaries cuda | grep -v blas_dnn_kernels_test)
       ;;
     *)
-      echo "usage: gpu-check.sh [tests|memcheck|racecheck|bench|all]..." >&2
+      echo "usage: gpu-check.sh [tests|memcheck|racecheck|bench|train|all]..." >&2
       exit 2
       ;;
   esac

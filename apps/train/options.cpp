@@ -89,6 +89,11 @@ ParseResult parse_options(int argc, char** argv) {
   app.add_option("--metrics", o.metrics, "write a CSV file with one row per epoch");
   app.add_option("--plot", o.plot,
                  "folder for loss.png, accuracy.png (needs gnuplot) and predictions.png");
+  app.add_option("--resident-data", o.resident_data,
+                 "keep the dataset on the GPU and gather each batch there: auto (on a GPU, "
+                 "without --augment, when it fits in half the free memory), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   app.add_flag("--cuda-graph", o.cuda_graph,
                "on a GPU, capture the training step in a CUDA graph once per learning rate and "
                "replay it for every full batch (SGD; not with --scheduler onecycle)");

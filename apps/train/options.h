@@ -28,6 +28,9 @@ struct TrainOptions {
   std::string metrics;
   std::string plot;
   bool quiet = false;
+  // Keep the splits on the GPU and gather batches there (auto, on, off): auto when the device is
+  // a GPU, augmentation is off and the splits take at most half the free memory.
+  std::string resident_data = "auto";
   // Replay a CUDA graph of the training step for full batches (a GPU, SGD, a per-epoch schedule).
   bool cuda_graph = false;
   // Stop after this epoch, as if interrupted (--resume continues); 0: run all --epochs.

@@ -90,18 +90,50 @@ class Preprocess : public transforms::TensorTransform<> {
   std::optional<transforms::RandomHorizontalFlip<>> flip_;
 };
 
+// --resident-data: whether the splits live on the GPU, where the loader gathers each batch with
+// one index_select and normalises it, with no host copy of the images. The batches and their
+// order are the host loader's (same sampler, same arithmetic). The random crops and flips run on
+// the CPU only, so --augment keeps the host loader.
+bool keep_on_device(const TrainOptions& o, const Data& d, Device device) {
+  if (o.resident_data == "off") return false;
+  const bool required = o.resident_data == "on";
+  if (!device.is_cuda()) {
+    AXON_CHECK(!required,
+               "--resident-data on: the training runs on {} (--device {}); a dataset resident on "
+               "the device needs a GPU",
+               device.str(), o.device);
+    return false;
+  }
+  if (o.augment) {
+    AXON_CHECK(!required,
+               "--resident-data on: --augment draws its crops and flips on the CPU; use one or "
+               "the other");
+    return false;
+  }
+  const size_t bytes = d.train.images.nbytes() + d.train.targets.nbytes() + d.test.images.nbytes() +
+                       d.test.targets.nbytes();
+  const size_t free = cuda::mem_get_info(device.index()).first;
+  AXON_CHECK(!required || bytes <= free / 2,
+             "--resident-data on: the dataset takes {} MiB and {} has {} MiB free; it may take at "
+             "most half",
+             bytes >> 20, device.str(), free >> 20);
+  return bytes <= free / 2;
+}
+
 template <typename Sampler>
 auto make_loader(const Split& split, Preprocess preprocess, Sampler sampler, const TrainOptions& o,
-                 Device device) {
-  auto dataset = datasets::TensorDataset(split.images, split.targets)
+                 Device device, bool resident) {
+  auto dataset = datasets::TensorDataset(resident ? split.images.to(device) : split.images,
+                                         resident ? split.targets.to(device) : split.targets)
                      .map(std::move(preprocess))
                      .map(transforms::Stack<>());
-  return data::make_data_loader(std::move(dataset), std::move(sampler),
-                                data::DataLoaderOptions()
-                                    .batch_size(static_cast<size_t>(o.batch_size))
-                                    .workers(static_cast<size_t>(o.workers))
-                                    .device(device)
-                                    .pin_memory(device.type() != kCPU));
+  // Resident or not, the workers make the batches (on a GPU they issue the gather's launches, off
+  // the training thread); only the host loader's batches need copying to the device.
+  auto options = data::DataLoaderOptions()
+                     .batch_size(static_cast<size_t>(o.batch_size))
+                     .workers(static_cast<size_t>(o.workers));
+  if (!resident) options.device(device).pin_memory(device.type() != kCPU);
+  return data::make_data_loader(std::move(dataset), std::move(sampler), options);
 }
 
 // Output paths are checked before anything is loaded or trained, so that a typo costs nothing.
@@ -292,11 +324,13 @@ int run(const TrainOptions& o) {
   auto optimizer = make_optimizer(o, *net);
 
   const bool flip = o.dataset == "cifar10";  // digits and clothes are not mirror-symmetric
-  auto train_loader = make_loader(d.train, Preprocess(d, o.augment, flip),
-                                  data::samplers::RandomSampler(d.train.images.size(0)), o, device);
+  const bool resident = keep_on_device(o, d, device);
+  auto train_loader =
+      make_loader(d.train, Preprocess(d, o.augment, flip),
+                  data::samplers::RandomSampler(d.train.images.size(0)), o, device, resident);
   auto test_loader =
       make_loader(d.test, Preprocess(d, false, false),
-                  data::samplers::SequentialSampler(d.test.images.size(0)), o, device);
+                  data::samplers::SequentialSampler(d.test.images.size(0)), o, device, resident);
   // Rounded up without n + batch_size - 1, which overflows for a huge --batch-size.
   const int64_t train_size = d.train.images.size(0);
   const int64_t full_batches = train_size / o.batch_size + (train_size % o.batch_size != 0 ? 1 : 0);
@@ -318,6 +352,12 @@ int run(const TrainOptions& o) {
               static_cast<long long>(d.train.images.size(0)),
               static_cast<long long>(d.test.images.size(0)), o.optimizer.c_str(),
               device.str().c_str());
+  if (resident) {
+    std::printf(
+        "data: resident on %s, batches gathered there (--resident-data off: the host "
+        "loader)\n",
+        device.str().c_str());
+  }
   if (state.epochs_done > 0) {
     std::printf("resuming from %s after epoch %lld\n", o.resume.c_str(),
                 static_cast<long long>(state.epochs_done));

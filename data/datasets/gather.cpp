@@ -17,10 +17,11 @@ Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, const char* d
                dataset, index, rows);
   }
   if (!source.is_cpu()) {
-    std::vector<Tensor> selected;
-    selected.reserve(indices.size());
-    for (size_t index : indices) selected.push_back(source[static_cast<int64_t>(index)]);
-    return stack(selected);
+    // A dataset held on a GPU: one index_select there, with the (checked) indices on the host;
+    // they go over without a host wait, and the gather runs after the work already queued.
+    Tensor index = empty({static_cast<int64_t>(indices.size())}, TensorOptions(kInt64));
+    std::copy(indices.begin(), indices.end(), index.data_ptr<int64_t>());
+    return source.index_select(0, index);
   }
   const Tensor contiguous = source.contiguous();
   DimVector sizes(source.sizes());

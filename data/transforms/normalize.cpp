@@ -30,7 +30,19 @@ Tensor Normalization::apply(const Tensor& input, bool stacked) const {
                "got shape {}",
                channels, stacked ? "batches" : "images", channels, input.sizes());
   }
-  return input.sub(mean_).div(stddev_);
+  // A 0-d mean is a host scalar on any device; [C, 1, 1] ones must be on the input's.
+  if (input.is_cpu() || mean_.dim() == 0) return input.sub(mean_).div(stddev_);
+  Tensor mean, stddev;
+  {
+    std::lock_guard<std::mutex> lock(on_device_->mutex);
+    if (!on_device_->mean.defined() || on_device_->mean.device() != input.device()) {
+      on_device_->mean = mean_.to(input.device());
+      on_device_->stddev = stddev_.to(input.device());
+    }
+    mean = on_device_->mean;
+    stddev = on_device_->stddev;
+  }
+  return input.sub(mean).div(stddev);
 }
 
 }  // namespace axon::data::transforms::detail

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 namespace axon::cuda {
 
@@ -124,6 +125,9 @@ size_t memory_allocated(int device = -1);
 size_t max_memory_allocated(int device = -1);
 size_t memory_reserved(int device = -1);
 void reset_peak_memory_stats(int device = -1);
+// The device's free and total memory in bytes, as the driver reports them (torch.cuda.
+// mem_get_info): blocks axon's allocator caches count as used.
+std::pair<size_t, size_t> mem_get_info(int device = -1);
 // Returns the cached blocks no tensor uses to the driver (device and pinned host memory).
 void empty_cache();
 

@@ -128,6 +128,13 @@ void synchronize(int device) {
   detail::raise_deferred_device_checks();
 }
 
+std::pair<size_t, size_t> mem_get_info(int device) {
+  DeviceGuard guard(resolve_device(device));
+  size_t free = 0, total = 0;
+  AXON_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return {free, total};
+}
+
 int current_device() {
   check_available("current_device");
   int device = 0;

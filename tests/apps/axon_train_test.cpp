@@ -290,6 +290,56 @@ TEST_F(AxonTrainTest, DeviceCudaTrainsLikeTheCpu) {
   }
 }
 
+// --resident-data on keeps the splits on the GPU and gathers each batch there: the same batches
+// in the same order as the host loader's, so the same metrics. It is the default on a GPU
+// without --augment.
+TEST_F(AxonTrainTest, ResidentDataTrainsAsTheHostLoaderDoes) {
+  if (!axon::cuda::is_available()) {
+    Result r = run(common() + "--model mlp --epochs 1 --resident-data on", dir_);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("--resident-data on: the training runs on cpu"), std::string::npos)
+        << r.err;
+    GTEST_SKIP() << "no GPU: checked that --resident-data on says so";
+  }
+  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
+  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
+  const std::string mnist = "--dataset mnist --data " + (dir_ / "data").string() + " ";
+  const std::string cifar = "--dataset cifar10 --data " + (dir_ / "cifar").string() + " ";
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"lenet5", mnist + "--model lenet5"}, {"cifar-cnn", cifar + "--model cifar-cnn"}};
+  for (const auto& [name, args] : runs) {
+    std::vector<double> metrics[2];
+    for (int resident = 0; resident < 2; ++resident) {
+      const fs::path csv = dir_ / (name + (resident ? "_resident.csv" : "_host.csv"));
+      Result r =
+          run(args + " --epochs 2 --batch-size 32 --seed 7 --quiet --device cuda" +
+                  " --resident-data " + (resident ? "on" : "off") + " --metrics " + csv.string(),
+              dir_);
+      ASSERT_EQ(r.status, 0) << name << "\n" << r.out << r.err;
+      EXPECT_EQ(r.out.find("data: resident on cuda") != std::string::npos, resident == 1) << r.out;
+      metrics[resident] = last_row(csv);
+    }
+    EXPECT_NEAR(metrics[1][2], metrics[0][2], 1e-3 * std::abs(metrics[0][2])) << name;
+    EXPECT_NEAR(metrics[1][4], metrics[0][4], 1e-3 * std::abs(metrics[0][4])) << name;
+    EXPECT_NEAR(metrics[1][5], metrics[0][5], 0.02) << name;
+  }
+  // With a CUDA graph: the workers gather on the device's stream while the training thread
+  // captures on its own.
+  Result r =
+      run(mnist + "--model lenet5 --epochs 3 --batch-size 32 --seed 7 --quiet --device cuda " +
+              "--resident-data on --cuda-graph",
+          dir_);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("cuda graph: 3 captures, 24 replays"), std::string::npos) << r.out;
+  r = run(mnist + "--model mlp --epochs 1 --device cuda --augment --resident-data on", dir_);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--augment draws its crops and flips on the CPU"), std::string::npos)
+      << r.err;
+  r = run(mnist + "--model mlp --epochs 1 --max-batches 2 --device cuda", dir_);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("data: resident on cuda"), std::string::npos) << r.out;
+}
+
 // --cuda-graph replays a captured step for the full batches and recaptures when the cosine
 // schedule changes the learning rate; the short last batch runs eagerly. The same kernels on the
 // same data: the metrics match the eager CUDA run's. Without a GPU it is a clear error.

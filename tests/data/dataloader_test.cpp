@@ -247,6 +247,33 @@ TEST(DataLoader, DeliversOnTheRequestedDevice) {
   }
 }
 
+// A TensorDataset held on a GPU: its batches are gathered there (index_select) and normalised
+// there, and are the host loader's batches bit for bit, in the same order.
+TEST(DataLoader, DatasetOnTheGpuGivesTheHostBatches) {
+  if (!cuda::is_available()) GTEST_SKIP() << "no GPU";
+  manual_seed(0);
+  const TensorDataset on_host(rand({21, 3, 4, 4}), arange(21, kInt64));
+  const TensorDataset on_gpu(on_host.data().cuda(), on_host.targets().cuda());
+  auto epoch = [](TensorDataset dataset, size_t workers) {
+    manual_seed(5);
+    auto loader =
+        make_data_loader(dataset.map(transforms::Normalize<>({0.5, 0.25, 0.125}, {0.2, 0.3, 0.4}))
+                             .map(transforms::Stack<>()),
+                         RandomSampler(21), DataLoaderOptions(4).workers(workers));
+    return one_epoch(*loader);
+  };
+  const auto expected = epoch(on_host, 0);
+  for (size_t workers : {0, 2}) {
+    const auto got = epoch(on_gpu, workers);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_TRUE(got[i].data.is_cuda());
+      EXPECT_TRUE(got[i].data.cpu().equal(expected[i].data)) << "batch " << i;
+      EXPECT_TRUE(got[i].target.cpu().equal(expected[i].target)) << "batch " << i;
+    }
+  }
+}
+
 class DataLoaderFiles : public ScratchFolderTest {};
 
 TEST_F(DataLoaderFiles, MnistThroughNormalizeAndStack) {

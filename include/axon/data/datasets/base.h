@@ -9,7 +9,7 @@
 // example. MapDataset forwards it through tensor transforms (TensorTransform::apply_stacked), and
 // a Stack at the end of the chain uses it instead of stacking examples one by one. Both paths
 // give the same batch, bit for bit and with the same random draws; the stacked one is several
-// times faster for small images.
+// times faster for small images. Rows held on a GPU are gathered there with one index_select.
 
 #include <concepts>
 #include <cstddef>

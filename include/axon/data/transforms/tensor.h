@@ -5,6 +5,8 @@
 // time, in order; transforms that can do the whole batch at once override it.
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -57,6 +59,13 @@ class Normalization {
 
  private:
   Tensor mean_, stddev_;  // [C, 1, 1], or [] for a single value
+  // Per-channel values copied to the GPU of the last input there (a dataset held on a GPU),
+  // once; shared by the copies of the transform, which DataLoader workers use at once.
+  struct OnDevice {
+    std::mutex mutex;
+    Tensor mean, stddev;
+  };
+  std::shared_ptr<OnDevice> on_device_ = std::make_shared<OnDevice>();
 };
 }  // namespace detail
 
