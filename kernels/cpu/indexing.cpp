@@ -42,20 +42,28 @@ void index_add_cpu(const Tensor& self, const Tensor& index, const Tensor& source
     using T = typename decltype(tag)::type;
     T* dst = self.data_ptr<T>();
     const T* src = source.data_ptr<T>();
-    // Threads take whole outer slices: two of them never add into the same row.
-    parallel_for(0, s.outer,
-                 std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n * s.inner, 1)),
-                 [&](int64_t b, int64_t e) {
-                   for (int64_t o = b; o < e; ++o) {
-                     for (int64_t j = 0; j < n; ++j) {
-                       const int64_t v = idx[j];
-                       if (v < 0 || v >= s.size) continue;
-                       T* row = dst + (o * s.size + v) * s.inner;
-                       const T* add = src + (o * n + j) * s.inner;
-                       for (int64_t i = 0; i < s.inner; ++i) row[i] += add[i];
-                     }
-                   }
-                 });
+    // Columns [i0, i1) of every indexed row of slice o, in index order. Threads split the outer
+    // slices, or the columns when there is one slice (dim 0): never the index, so two threads
+    // never add into the same element and every element's sum has the serial order.
+    auto add_rows = [&](int64_t o, int64_t i0, int64_t i1) {
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t v = idx[j];
+        if (v < 0 || v >= s.size) continue;
+        T* row = dst + (o * s.size + v) * s.inner;
+        const T* add = src + (o * n + j) * s.inner;
+        for (int64_t i = i0; i < i1; ++i) row[i] += add[i];
+      }
+    };
+    if (s.outer > 1) {
+      const int64_t grain = kElementwiseGrain / std::max<int64_t>(n * s.inner, 1);
+      parallel_for(0, s.outer, std::max<int64_t>(1, grain), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) add_rows(o, 0, s.inner);
+      });
+    } else {
+      const int64_t grain = kElementwiseGrain / std::max<int64_t>(n, 1);
+      parallel_for(0, s.inner, std::max<int64_t>(1, grain),
+                   [&](int64_t b, int64_t e) { add_rows(0, b, e); });
+    }
   });
 }
 

@@ -308,6 +308,14 @@ TEST_P(IndexingTest, IndexSelectGradientAddsIntoTheSelectedRows) {
   EXPECT_EQ(y.grad_fn()->name(), "IndexSelectBackward0");
   (y * make({{1, 2, 3}, {4, 5, 6}}, kFloat64)).sum().backward();
   EXPECT_EQ(values<double>(x.grad()), (std::vector<double>{2, 0, 4, 5, 0, 10}));
+  // Rows long enough for the CPU kernel to split their columns over threads: each element still
+  // sums its rows' gradients, row 2 three of them.
+  const Tensor wide = zeros({3, 20000}, options(kFloat64)).requires_grad_();
+  const Tensor weights = rand({4, 20000}, options(kFloat64));
+  (wide.index_select(0, make({2, 0, 2, 2}, kInt64)) * weights).sum().backward();
+  EXPECT_TRUE(allclose(wide.grad()[2], weights[0] + weights[2] + weights[3], 1e-12, 0));
+  EXPECT_TRUE(wide.grad()[0].equal(weights[1]));
+  EXPECT_TRUE(wide.grad()[1].equal(zeros({20000}, options(kFloat64))));
   // Against central differences, first and second order, along each dim and for a 0-d input.
   auto check = [&](const Tensor& input, int64_t dim, const Tensor& index) {
     auto f = [&](const variable_list& v) { return v[0].index_select(dim, index); };
