@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the op front-ends in core/ops/.
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "axon/tensor.h"
@@ -31,5 +33,12 @@ void copy_raw(const Tensor& dst, const Tensor& src, bool non_blocking = false);
 Tensor convert_dtype(const Tensor& t, DType dtype);
 // Sums `grad` down to `sizes` (undoing broadcasting), for backward formulas.
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes);
+
+// Checks that the int64 `indices` (on a GPU) lie in [0, size), values equal to `ignore` aside,
+// on the device, without a host wait (core/cuda_hooks.h's deferred checks): at the next
+// synchronisation, message(first offender) becomes an axon::Error. Defined in
+// core/ops/indexing.cpp.
+void defer_index_range_check(const Tensor& indices, int64_t size, std::optional<int64_t> ignore,
+                             std::function<std::string(int64_t)> message);
 
 }  // namespace axon::detail

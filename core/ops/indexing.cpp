@@ -2,6 +2,7 @@
 // index_select, which has its own kernels (kernels/*/indexing.*).
 #include "axon/indexing.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "axon/functions.h"
@@ -17,36 +18,18 @@ AXON_DEFINE_KERNEL(kernels::index_add_kernel);
 
 namespace {
 
-// Every index must lie in [0, size), as PyTorch's index_select (no negative indices). A CUDA
-// index is checked on the device and the verdict read at the next synchronisation.
+// Every index must lie in [0, size), as PyTorch's index_select (no negative indices): at once
+// for an index on the CPU, on the device for one on a GPU.
 void check_index_values(const Tensor& index, int64_t size, int64_t dim) {
   auto message = [size, dim](int64_t value) {
     return fmt::format("index_select: index {} is out of range for dim {} of size {}", value, dim,
                        size);
   };
-  if (index.is_cpu()) {
-    const int64_t* values = index.data_ptr<int64_t>();
-    for (int64_t j = 0; j < index.numel(); ++j) {
-      AXON_CHECK(values[j] >= 0 && values[j] < size, "{}", message(values[j]));
-    }
-    return;
+  if (!index.is_cpu()) return detail::defer_index_range_check(index, size, std::nullopt, message);
+  const int64_t* values = index.data_ptr<int64_t>();
+  for (int64_t j = 0; j < index.numel(); ++j) {
+    AXON_CHECK(values[j] >= 0 && values[j] < size, "{}", message(values[j]));
   }
-  detail::defer_device_check(logical_or(index < 0, index >= size).any(), [index, size, message] {
-    const Tensor host = index.cpu();  // only on the way to the error, for the message
-    const int64_t* values = host.data_ptr<int64_t>();
-    for (int64_t j = 0; j < host.numel(); ++j) {
-      if (values[j] < 0 || values[j] >= size) return message(values[j]);
-    }
-    return message(size);
-  });
-}
-
-kernels::ReduceShape layout(IntArrayRef sizes, int64_t dim) {
-  kernels::ReduceShape shape;
-  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
-    (d < dim ? shape.outer : d == dim ? shape.size : shape.inner) *= sizes[static_cast<size_t>(d)];
-  }
-  return shape;
 }
 
 // zeros(sizes) with source's rows added at the indexed positions of `dim`: index_select's
@@ -54,7 +37,8 @@ kernels::ReduceShape layout(IntArrayRef sizes, int64_t dim) {
 Tensor index_add_to_zeros(IntArrayRef sizes, int64_t dim, const Tensor& index,
                           const Tensor& source) {
   Tensor out = zeros(sizes, TensorOptions(source.dtype()).device(source.device()));
-  kernels::index_add_kernel(source.device())(out, index, source.contiguous(), layout(sizes, dim));
+  kernels::index_add_kernel(source.device())(out, index, source.contiguous(),
+                                             kernels::shape_around(sizes, dim));
   if (autograd::should_record({&source})) {
     autograd::record("IndexAddBackward0", out, {&source}, {index},
                      [dim](const autograd::BackwardContext& ctx) {
@@ -65,6 +49,21 @@ Tensor index_add_to_zeros(IntArrayRef sizes, int64_t dim, const Tensor& index,
 }
 
 }  // namespace
+
+void detail::defer_index_range_check(const Tensor& indices, int64_t size,
+                                     std::optional<int64_t> ignore,
+                                     std::function<std::string(int64_t)> message) {
+  Tensor bad = logical_or(indices < 0, indices >= size);
+  if (ignore) bad = logical_and(bad, indices != *ignore);
+  auto outside = [size, ignore](int64_t v) { return (v < 0 || v >= size) && v != ignore; };
+  detail::defer_device_check(bad.any(), [indices, outside, message = std::move(message)] {
+    const Tensor host = indices.cpu();  // only on the way to the error, for the message
+    const int64_t* values = host.data_ptr<int64_t>();
+    const int64_t* end = values + host.numel();
+    const int64_t* first = std::find_if(values, end, outside);
+    return message(first != end ? *first : -1);
+  });
+}
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   detail::check_defined(self, "index_select", "self");
@@ -91,7 +90,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   Tensor out = detail::empty_tensor(sizes, self.dtype(), self.device());
   if (out.numel() > 0) {
     kernels::index_select_kernel(self.device())(out, source.contiguous(), flat_index,
-                                                layout(source.sizes(), d));
+                                                kernels::shape_around(source.sizes(), d));
   }
   if (self.dim() == 0) out = out.reshape({});
   if (autograd::should_record({&self})) {

@@ -10,7 +10,6 @@
 #include "axon/autograd/grad_mode.h"
 #include "axon/functions.h"
 #include "core/autograd/record.h"
-#include "core/cuda_hooks.h"
 #include "core/tensor_utils.h"
 
 namespace axon {
@@ -67,17 +66,8 @@ void check_loss_weight(const Tensor& weight, const Tensor& input, const char* na
 // checked on the device and the verdict read at the next synchronisation (core/cuda_hooks.h):
 // no host wait inside a step. The CPU kernel checks as it goes.
 void check_targets_on_device(const Tensor& target, int64_t classes, int64_t ignore_index) {
-  const Tensor bad = logical_and(target != ignore_index, logical_or(target < 0, target >= classes));
-  detail::defer_device_check(bad.any(), [target, classes, ignore_index] {
-    // Only on the way to the error: the first offending value for the message.
-    const Tensor host = target.cpu();
-    const int64_t* t = host.data_ptr<int64_t>();
-    for (int64_t i = 0; i < host.numel(); ++i) {
-      if (t[i] != ignore_index && (t[i] < 0 || t[i] >= classes)) {
-        return fmt::format("nll_loss: target {} is out of bounds for {} classes", t[i], classes);
-      }
-    }
-    return fmt::format("nll_loss: a target is out of bounds for {} classes", classes);
+  detail::defer_index_range_check(target, classes, ignore_index, [classes](int64_t t) {
+    return fmt::format("nll_loss: target {} is out of bounds for {} classes", t, classes);
   });
 }
 

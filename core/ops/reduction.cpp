@@ -418,12 +418,7 @@ Tensor softmax_impl(const Tensor& self_in, int64_t dim, std::optional<DType> dty
   AXON_CHECK(self.is_floating_point(), "{}(): expected a floating-point input, got {}", op,
              self.dtype());
   int64_t d = detail::wrap_dim(dim, self.dim(), op);
-  ReduceShape shape;
-  if (self.dim() > 0) {
-    for (int64_t i = 0; i < d; ++i) shape.outer *= self.size(i);
-    shape.size = self.size(d);
-    for (int64_t i = d + 1; i < self.dim(); ++i) shape.inner *= self.size(i);
-  }
+  const ReduceShape shape = kernels::shape_around(self.sizes(), d);
   Tensor out = detail::empty_tensor(self.sizes(), self.dtype(), self.device());
   if (self.numel() > 0) {
     kernels::softmax_kernel(self.device())(log, out, self.contiguous(), shape);

@@ -1,8 +1,6 @@
 // gather_rows, row_example, stacked_rows: the example and stacked-batch paths of in-memory datasets
 // (Note [Stacked batches] in axon/data/datasets/base.h).
 #include <algorithm>
-#include <cstring>
-#include <vector>
 
 #include "axon/data/datasets/base.h"
 #include "axon/error.h"
@@ -16,24 +14,11 @@ Tensor gather_rows(const Tensor& source, ArrayRef<size_t> indices, const char* d
     AXON_CHECK(index < static_cast<size_t>(rows), "{}: index {} is out of range for {} examples",
                dataset, index, rows);
   }
-  if (!source.is_cpu()) {
-    // A dataset held on a GPU: one index_select there, with the (checked) indices on the host;
-    // they go over without a host wait, and the gather runs after the work already queued.
-    Tensor index = empty({static_cast<int64_t>(indices.size())}, TensorOptions(kInt64));
-    std::copy(indices.begin(), indices.end(), index.data_ptr<int64_t>());
-    return source.index_select(0, index);
-  }
-  const Tensor contiguous = source.contiguous();
-  DimVector sizes(source.sizes());
-  sizes[0] = static_cast<int64_t>(indices.size());
-  Tensor out = empty(sizes, TensorOptions(source.dtype()));
-  const size_t row_bytes = source.nbytes() / static_cast<size_t>(std::max<int64_t>(rows, 1));
-  const auto* from = static_cast<const uint8_t*>(contiguous.data_ptr());
-  auto* to = static_cast<uint8_t*>(out.data_ptr());
-  for (size_t i = 0; i < indices.size(); ++i) {
-    std::memcpy(to + i * row_bytes, from + indices[i] * row_bytes, row_bytes);
-  }
-  return out;
+  // One index_select on the source's device. On a GPU the (checked) indices go over from the
+  // host without a host wait, and the gather runs after the work already queued.
+  Tensor index = empty({static_cast<int64_t>(indices.size())}, TensorOptions(kInt64));
+  std::copy(indices.begin(), indices.end(), index.data_ptr<int64_t>());
+  return source.index_select(0, index);
 }
 
 Example<> row_example(const Tensor& data, const Tensor& targets, size_t index,

@@ -17,6 +17,15 @@ struct ReduceShape {
   int64_t inner = 1;
 };
 
+// A contiguous tensor of `sizes` seen as [outer, size, inner] around dim `dim`.
+inline ReduceShape shape_around(IntArrayRef sizes, int64_t dim) {
+  ReduceShape shape;
+  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
+    (d < dim ? shape.outer : d == dim ? shape.size : shape.inner) *= sizes[static_cast<size_t>(d)];
+  }
+  return shape;
+}
+
 // out[o, i] = reduce over s of in[o, s, i]. Floating sums accumulate in float64 on the CPU.
 using ReduceKernelFn = void(ReduceOp op, const Tensor& out, const Tensor& in,
                             const ReduceShape& shape);
