@@ -121,6 +121,14 @@ class AxonTrainTest : public ::testing::Test {
     return "--dataset mnist --data " + (dir_ / "data").string() +
            " --batch-size 32 --seed 3 --device cpu ";
   }
+  // The flags naming the 300 MNIST images of SetUp.
+  std::string mnist() const { return "--dataset mnist --data " + (dir_ / "data").string() + " "; }
+  // Writes a tiny CIFAR-10 (40 images per batch file) and returns the flags naming it.
+  std::string cifar() const {
+    fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
+    write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
+    return "--dataset cifar10 --data " + (dir_ / "cifar").string() + " ";
+  }
   fs::path dir_;
 };
 
@@ -180,11 +188,9 @@ TEST_F(AxonTrainTest, ResumedRunEqualsUninterruptedRun) {
 }
 
 TEST_F(AxonTrainTest, TrainsCifarCnnWithBatchNormAndAugmentation) {
-  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
-  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
   Result r =
-      run("--dataset cifar10 --data " + (dir_ / "cifar").string() +
-              " --model cifar-cnn --batch-norm --augment --epochs 2 --batch-size 25 "
+      run(cifar() +
+              "--model cifar-cnn --batch-norm --augment --epochs 2 --batch-size 25 "
               "--optimizer adamw --lr 0.003 --quiet --metrics " +
               (dir_ / "c.csv").string() + " --checkpoint " + (dir_ / "c.safetensors").string(),
           dir_);
@@ -249,6 +255,16 @@ std::vector<double> last_row(const fs::path& path) {
   return v;
 }
 
+// Two runs' last metrics rows agree: train loss and test loss within `relative` of `want`'s
+// (plus `absolute`), test accuracy within `accuracy`.
+void expect_close_metrics(const std::vector<double>& got, const std::vector<double>& want,
+                          double relative, double absolute, double accuracy,
+                          const std::string& name) {
+  EXPECT_NEAR(got[2], want[2], relative * std::abs(want[2]) + absolute) << name;
+  EXPECT_NEAR(got[4], want[4], relative * std::abs(want[4]) + absolute) << name;
+  EXPECT_NEAR(got[5], want[5], accuracy) << name;
+}
+
 // --device cuda trains every model with the CPU's code path: from the same seed (so the same
 // initial weights and batches), two epochs end with nearly the same losses. Without a GPU the
 // flag is a clear error, never a silent fallback to the CPU.
@@ -261,10 +277,7 @@ TEST_F(AxonTrainTest, DeviceCudaTrainsLikeTheCpu) {
     EXPECT_NE(r.err.find("--device cuda: no usable GPU"), std::string::npos) << r.err;
     GTEST_SKIP() << "no GPU: checked that --device cuda says so";
   }
-  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
-  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
-  const std::string mnist = "--dataset mnist --data " + (dir_ / "data").string() + " ";
-  const std::string cifar = "--dataset cifar10 --data " + (dir_ / "cifar").string() + " ";
+  const std::string mnist = this->mnist(), cifar = this->cifar();
   const std::vector<std::pair<std::string, std::string>> runs = {
       {"mlp", mnist + "--model mlp"},
       {"lenet5", mnist + "--model lenet5 --optimizer adam --lr 0.001"},
@@ -284,9 +297,7 @@ TEST_F(AxonTrainTest, DeviceCudaTrainsLikeTheCpu) {
     }
     // float32 sums in another order drift a little over 2 epochs (on an H100 cifar-cnn's test
     // loss differed by 0.33%); a wrong kernel is off by far more.
-    EXPECT_NEAR(metrics[1][2], metrics[0][2], 1e-2 * std::abs(metrics[0][2]) + 1e-4) << name;
-    EXPECT_NEAR(metrics[1][4], metrics[0][4], 1e-2 * std::abs(metrics[0][4]) + 1e-4) << name;
-    EXPECT_NEAR(metrics[1][5], metrics[0][5], 0.05) << name;
+    expect_close_metrics(metrics[1], metrics[0], 1e-2, 1e-4, 0.05, name);
   }
 }
 
@@ -301,10 +312,7 @@ TEST_F(AxonTrainTest, ResidentDataTrainsAsTheHostLoaderDoes) {
         << r.err;
     GTEST_SKIP() << "no GPU: checked that --resident-data on says so";
   }
-  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
-  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
-  const std::string mnist = "--dataset mnist --data " + (dir_ / "data").string() + " ";
-  const std::string cifar = "--dataset cifar10 --data " + (dir_ / "cifar").string() + " ";
+  const std::string mnist = this->mnist(), cifar = this->cifar();
   const std::vector<std::pair<std::string, std::string>> runs = {
       {"lenet5", mnist + "--model lenet5"}, {"cifar-cnn", cifar + "--model cifar-cnn"}};
   for (const auto& [name, args] : runs) {
@@ -319,9 +327,7 @@ TEST_F(AxonTrainTest, ResidentDataTrainsAsTheHostLoaderDoes) {
       EXPECT_EQ(r.out.find("data: resident on cuda") != std::string::npos, resident == 1) << r.out;
       metrics[resident] = last_row(csv);
     }
-    EXPECT_NEAR(metrics[1][2], metrics[0][2], 1e-3 * std::abs(metrics[0][2])) << name;
-    EXPECT_NEAR(metrics[1][4], metrics[0][4], 1e-3 * std::abs(metrics[0][4])) << name;
-    EXPECT_NEAR(metrics[1][5], metrics[0][5], 0.02) << name;
+    expect_close_metrics(metrics[1], metrics[0], 1e-3, 0, 0.02, name);
   }
   // With a CUDA graph: the workers gather on the device's stream while the training thread
   // captures on its own.
@@ -350,10 +356,7 @@ TEST_F(AxonTrainTest, CudaGraphTrainsAsTheEagerStepsDo) {
     EXPECT_NE(r.err.find("--cuda-graph: the training runs on cpu"), std::string::npos) << r.err;
     GTEST_SKIP() << "no GPU: checked that --cuda-graph says so";
   }
-  fs::create_directories(dir_ / "cifar" / "cifar-10-batches-bin");
-  write_cifar(dir_ / "cifar" / "cifar-10-batches-bin", 40, 5);
-  const std::string mnist = "--dataset mnist --data " + (dir_ / "data").string() + " ";
-  const std::string cifar = "--dataset cifar10 --data " + (dir_ / "cifar").string() + " ";
+  const std::string mnist = this->mnist(), cifar = this->cifar();
   const std::vector<std::pair<std::string, std::string>> runs = {
       {"lenet5", mnist + "--model lenet5"},
       {"cifar-cnn", cifar + "--model cifar-cnn --batch-norm --augment"}};
@@ -373,9 +376,7 @@ TEST_F(AxonTrainTest, CudaGraphTrainsAsTheEagerStepsDo) {
         EXPECT_NE(r.out.find("cuda graph: 3 captures, 24 replays"), std::string::npos) << r.out;
       }
     }
-    EXPECT_NEAR(metrics[1][2], metrics[0][2], 1e-3 * std::abs(metrics[0][2])) << name;
-    EXPECT_NEAR(metrics[1][4], metrics[0][4], 1e-3 * std::abs(metrics[0][4])) << name;
-    EXPECT_NEAR(metrics[1][5], metrics[0][5], 0.02) << name;
+    expect_close_metrics(metrics[1], metrics[0], 1e-3, 0, 0.02, name);
   }
   Result r = run(mnist + "--model mlp --epochs 1 --device cuda --cuda-graph --optimizer adam", dir_);
   EXPECT_EQ(r.status, 1);
