@@ -1,6 +1,7 @@
 // bench_core: the foundation's performance targets, measured side by side in one process.
 //
-//   1. float32 matmul 1024^3: axon::mm against cblas_sgemm called directly (the BLAS's own rate).
+//   1. float32 matmul 1024^3: axon::mm against dnnl_sgemm called directly (the library's own
+//      rate), and OpenBLAS against oneDNN on the products of the benchmark models.
 //   2. add of two 16M-element float32 tensors: axon's c = a + b (allocation included) against a
 //      plain copy loop over the same data, both as bytes moved per second.
 //   3. per-op overhead of an 8-element add, without and with autograd recording, against
@@ -10,11 +11,13 @@
 // comparison are timed in alternation (A B A B ...) so that a noisy machine affects both alike.
 #include <axon/axon.h>
 #include <cblas.h>
+#include <dnnl.h>
 #include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -53,6 +56,32 @@ std::pair<double, double> alternate(const std::function<void()>& a, const std::f
   return {ta[ta.size() / 2], tb[tb.size() / 2]};
 }
 
+// float32 C = A @ op(B) through each library called directly, in GFLOP/s.
+struct GemmRates {
+  double openblas, onednn;
+};
+GemmRates gemm_rates(int m, int n, int k, bool trans_b, int iters) {
+  std::vector<float> a(static_cast<size_t>(m) * k), b(static_cast<size_t>(k) * n),
+      c(static_cast<size_t>(m) * n);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i % 7) - 3;
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i % 5) - 2;
+  const int ldb = trans_b ? k : n;
+  auto [t_openblas, t_onednn] = alternate(
+      [&] {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+                    a.data(), k, b.data(), ldb, 0.0f, c.data(), n);
+      },
+      [&] {
+        dnnl_sgemm('N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a.data(), k, b.data(), ldb, 0.0f,
+                   c.data(), n);
+      },
+      iters, 7);
+  const double flops = 2.0 * m * n * k;
+  return {flops / t_openblas / 1e9, flops / t_onednn / 1e9};
+}
+
+// axon::mm against the library it calls for float32 (oneDNN, Note [CPU sgemm] in
+// kernels/cpu/blas.cpp), and both libraries on the small products of a LeNet-5 training step.
 void bench_matmul(int threads) {
   const int n = 1024;
   axon::manual_seed(0);
@@ -62,14 +91,36 @@ void bench_matmul(int threads) {
   const double flops = 2.0 * n * n * n;
   auto [t_blas, t_axon] = alternate(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data_ptr<float>(),
-                    n, b.data_ptr<float>(), n, 0.0f, c.data(), n);
+        dnnl_sgemm('N', 'N', n, n, n, 1.0f, a.data_ptr<float>(), n, b.data_ptr<float>(), n, 0.0f,
+                   c.data(), n);
       },
       [&] { axon::mm(a, b); }, 3, 9);
   fmt::print("matmul 1024x1024x1024 f32 ({} threads)\n", threads);
-  fmt::print("  cblas_sgemm     {:8.1f} GFLOP/s\n", flops / t_blas / 1e9);
-  fmt::print("  axon::mm        {:8.1f} GFLOP/s   {:5.1f}% of BLAS (target >= 90%)\n",
+  fmt::print("  dnnl_sgemm      {:8.1f} GFLOP/s\n", flops / t_blas / 1e9);
+  fmt::print("  axon::mm        {:8.1f} GFLOP/s   {:5.1f}% of oneDNN (target >= 90%)\n",
              flops / t_axon / 1e9, 100 * t_blas / t_axon);
+
+  struct Shape {
+    const char* what;
+    int m, n, k;
+    bool trans_b;
+    int iters;
+  };
+  const Shape shapes[] = {{"1024^3", 1024, 1024, 1024, false, 3},
+                          {"mlp fc1, batch 512", 512, 512, 784, true, 20},
+                          {"lenet conv1 fwd, 1 image", 6, 784, 25, false, 2000},
+                          {"lenet conv1 weight grad", 6, 25, 784, true, 2000},
+                          {"lenet conv2 fwd, 1 image", 16, 100, 150, false, 2000},
+                          {"lenet conv2 weight grad", 16, 150, 100, true, 2000},
+                          {"lenet fc1 fwd, batch 64", 64, 120, 400, true, 2000}};
+  fmt::print("\nsgemm called directly, GFLOP/s ({} threads; OPENBLAS_CORETYPE={})\n", threads,
+             std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset");
+  fmt::print("  {:<26} {:>16} {:>9} {:>9}\n", "product", "m x n x k", "OpenBLAS", "oneDNN");
+  for (const Shape& s : shapes) {
+    const GemmRates r = gemm_rates(s.m, s.n, s.k, s.trans_b, s.iters);
+    fmt::print("  {:<26} {:>16} {:9.1f} {:9.1f}\n", s.what, fmt::format("{}x{}x{}", s.m, s.n, s.k),
+               r.openblas, r.onednn);
+  }
 }
 
 void bench_add() {

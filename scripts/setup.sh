@@ -17,7 +17,7 @@ die() {
 
 # ---- system packages ----------------------------------------------------------------------
 packages=(cmake ninja-build g++ make pkg-config libfmt-dev libgtest-dev libgmock-dev
-  libopenblas-openmp-dev nlohmann-json3-dev zlib1g-dev libcli11-dev libstb-dev dataset-fashion-mnist)
+  libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev zlib1g-dev libcli11-dev libstb-dev dataset-fashion-mnist)
 # Callers add what only they need (run.sh: gnuplot for axon-train's curves).
 read -r -a extra <<<"${AXON_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")

@@ -1,38 +1,21 @@
-// CPU convolution: im2col + GEMM (OpenBLAS), one image per task across the OpenMP threads (each
-// thread's GEMM then runs on that thread alone). A single image leaves the threads to BLAS.
+// CPU convolution: im2col + GEMM (kernels/cpu/blas.h), one image per task across the OpenMP threads
+// (each thread's GEMM then runs on that thread alone). A single image leaves the threads to BLAS.
 // A 1x1 kernel at stride 1 without padding needs no im2col: the image is its own column matrix.
 #include "kernels/common/conv.h"
 
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "kernels/common/dtype_dispatch.h"
+#include "kernels/cpu/blas.h"
 #include "kernels/cpu/parallel.h"
 
 namespace axon::cpu {
 namespace {
 
 using kernels::Conv2dParams;
-
-// Row-major C = alpha * op(A) @ op(B) + beta * C.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
-              static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
-}
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
-          const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
-          int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
-              static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
-}
 
 // A per-thread buffer reused across calls: OpenMP keeps its threads, so a training step stops
 // allocating column matrices after its first iteration.
