@@ -33,21 +33,40 @@ void max_pool_plane(const T* in, T* out, int64_t* indices, const Pool2dParams& p
   }
 }
 
-// LeNet's 2x2 windows at stride 2 without padding: the same comparisons, unrolled.
+// One output row of LeNet's 2x2 windows at stride 2 without padding: max_pool_at's comparisons
+// (a larger value or a NaN takes the window), unrolled and without branches so that the
+// compiler vectorises the row. On random data each comparison is a coin flip: as branches, their
+// mispredictions took 15% of a LeNet-5 training step.
+template <bool kWithIndices, typename T>
+void max_pool_row_2x2(const T* __restrict r0, const T* __restrict r1, T* __restrict out,
+                      int64_t* __restrict indices, int64_t out_w, int64_t in_w, int64_t row_start) {
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    const int64_t w = 2 * ow;
+    T max = r0[w];
+    int64_t best = 0;
+    const T candidates[3] = {r0[w + 1], r1[w], r1[w + 1]};
+    const int64_t offsets[3] = {1, in_w, in_w + 1};
+    for (int c = 0; c < 3; ++c) {
+      const T v = candidates[c];
+      const bool wins = (v > max) | (v != v);  // bitwise: no branch
+      max = wins ? v : max;
+      best = wins ? offsets[c] : best;
+    }
+    out[ow] = max;
+    if constexpr (kWithIndices) indices[ow] = row_start + w + best;
+  }
+}
+
 template <typename T>
 void max_pool_plane_2x2(const T* in, T* out, int64_t* indices, const Pool2dParams& p) {
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
     const T* r0 = in + 2 * oh * p.in_w;
-    const T* r1 = r0 + p.in_w;
-    for (int64_t ow = 0; ow < p.out_w; ++ow) {
-      const int64_t w = 2 * ow;
-      T max = r0[w];
-      int64_t best = 0;
-      if (r0[w + 1] > max || std::isnan(r0[w + 1])) max = r0[w + 1], best = 1;
-      if (r1[w] > max || std::isnan(r1[w])) max = r1[w], best = p.in_w;
-      if (r1[w + 1] > max || std::isnan(r1[w + 1])) max = r1[w + 1], best = p.in_w + 1;
-      out[oh * p.out_w + ow] = max;
-      if (indices) indices[oh * p.out_w + ow] = 2 * oh * p.in_w + w + best;
+    const int64_t o = oh * p.out_w;
+    if (indices) {
+      max_pool_row_2x2<true>(r0, r0 + p.in_w, out + o, indices + o, p.out_w, p.in_w,
+                             2 * oh * p.in_w);
+    } else {
+      max_pool_row_2x2<false>(r0, r0 + p.in_w, out + o, nullptr, p.out_w, p.in_w, 0);
     }
   }
 }
@@ -60,8 +79,10 @@ void max_pool_cpu(const Tensor& out, const Tensor& indices, const Tensor& input,
     T* dst = out.data_ptr<T>();
     int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
     const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
+    // ceil_mode's last window may stick out of an odd-sized input: the general path clips it.
     const bool is_2x2 = p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 && p.stride_w == 2 &&
-                        p.pad_h == 0 && p.pad_w == 0 && p.dilation_h == 1 && p.dilation_w == 1;
+                        p.pad_h == 0 && p.pad_w == 0 && p.dilation_h == 1 && p.dilation_w == 1 &&
+                        2 * p.out_h <= p.in_h && 2 * p.out_w <= p.in_w;
     for_planes(p, out_plane * p.kernel_h * p.kernel_w, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         int64_t* plane_idx = idx ? idx + i * out_plane : nullptr;

@@ -1,6 +1,8 @@
 // max_pool2d, avg_pool2d and adaptive_avg_pool2d: forward, indices and gradients against
 // PyTorch (conv_golden.json, written by tests/reference/generate_conv_golden.py), gradcheck of
 // the backward and of the double backward, non-contiguous inputs, and every argument error.
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <tuple>
@@ -100,6 +102,51 @@ TEST_P(PoolingTest, MaxPoolNanAndInfinity) {
   EXPECT_TRUE(testing::same_values(
       out, tensor({nan, nan, nan, 3.0, -inf, 0.75, 1.0, 1.0}, kFloat64).view({1, 2, 1, 4})));
   EXPECT_EQ(testing::values<int64_t>(indices), testing::longs({5, 5, 5, 6, 0, 6, 7, 7}));
+}
+
+// 2x2 windows at stride 2 over rows long enough for the CPU's vectorised row (and its tail),
+// with ties, NaNs and infinities, in both float dtypes; ceil_mode on odd sizes, whose last
+// windows stick out of the input, must clip them. The expected values come from a plain loop over
+// the windows with max_pool2d's rule: a later element takes the window when it is larger or NaN.
+TEST_P(PoolingTest, MaxPool2x2MatchesAPlainLoop) {
+  const double nan = testing::kNaN, inf = testing::kInf;
+  const double specials[] = {nan, inf, -inf, 0.5, 0.5};
+  for (DType dtype : {kFloat32, kFloat64}) {
+    for (bool ceil_mode : {false, true}) {
+      const int64_t planes = 3, h = 7, w = 37;
+      std::vector<double> v(static_cast<size_t>(planes * h * w));
+      for (size_t i = 0; i < v.size(); ++i) {
+        v[i] = i % 11 == 3 ? specials[(i / 11) % 5] : static_cast<double>((i * 29 + 7) % 13) / 4;
+      }
+      Tensor x = tensor(v, {1, planes, h, w}, options(dtype));
+      auto [out, indices] = max_pool2d_with_indices(x, 2, 2, 0, 1, ceil_mode);
+      const int64_t oh_n = ceil_mode ? (h + 1) / 2 : h / 2, ow_n = ceil_mode ? (w + 1) / 2 : w / 2;
+      ASSERT_EQ(out.sizes(), (Shape{1, planes, oh_n, ow_n}));
+      std::vector<double> want;
+      std::vector<int64_t> want_idx;
+      for (int64_t c = 0; c < planes; ++c) {
+        for (int64_t oh = 0; oh < oh_n; ++oh) {
+          for (int64_t ow = 0; ow < ow_n; ++ow) {
+            int64_t best = 2 * oh * w + 2 * ow;
+            for (int64_t y = 2 * oh; y < std::min(2 * oh + 2, h); ++y) {
+              for (int64_t xx = 2 * ow; xx < std::min(2 * ow + 2, w); ++xx) {
+                const double e = v[static_cast<size_t>(c * h * w + y * w + xx)];
+                const double m = v[static_cast<size_t>(c * h * w + best)];
+                if (e > m || std::isnan(e)) best = y * w + xx;
+              }
+            }
+            want.push_back(v[static_cast<size_t>(c * h * w + best)]);
+            want_idx.push_back(best);
+          }
+        }
+      }
+      SCOPED_TRACE(::testing::Message() << dtype << " ceil_mode " << ceil_mode);
+      EXPECT_TRUE(
+          testing::same_values(out, tensor(want, {1, planes, oh_n, ow_n}, kFloat64).to(dtype)));
+      EXPECT_EQ(testing::values<int64_t>(indices), want_idx);
+      EXPECT_TRUE(testing::same_values(max_pool2d(x, 2, 2, 0, 1, ceil_mode), out));
+    }
+  }
 }
 
 TEST_P(PoolingTest, Gradcheck) {
