@@ -1,6 +1,7 @@
 // CPU convolution: im2col + GEMM (kernels/cpu/blas.h), one image per task across the OpenMP threads
 // (each thread's GEMM then runs on that thread alone). A single image leaves the threads to BLAS.
-// A 1x1 kernel at stride 1 without padding needs no im2col: the image is its own column matrix.
+// At stride 1 the column matrix is built from whole shifted planes (Note [Wide rows]); a 1x1
+// kernel there needs none: the (padded) image is its own column matrix.
 #include "kernels/common/conv.h"
 
 #include <omp.h>
@@ -17,19 +18,19 @@ namespace {
 
 using kernels::Conv2dParams;
 
-// A per-thread buffer reused across calls: OpenMP keeps its threads, so a training step stops
-// allocating column matrices after its first iteration.
-template <typename T>
-T* scratch(size_t n) {
+// Per-thread buffers reused across calls, one per kSlot: OpenMP keeps its threads, so a training
+// step stops allocating column matrices after its first iteration.
+enum Slot { kColumns, kPadded, kWide };
+template <typename T, Slot kSlot>
+T* scratch(int64_t n) {
   thread_local std::vector<T> buffer;
-  if (buffer.size() < n) buffer.resize(n);
+  if (buffer.size() < static_cast<size_t>(n)) buffer.resize(static_cast<size_t>(n));
   return buffer.data();
 }
 
 // The shape of one group's problem: out[c_out, P] = weight[c_out, K] @ col[K, P].
 struct GroupShape {
   int64_t c_in, c_out, k, in_plane, out_plane;
-  bool needs_col;  // false for a 1x1 kernel at stride 1 without padding
 };
 
 GroupShape group_shape(const Conv2dParams& p) {
@@ -39,8 +40,6 @@ GroupShape group_shape(const Conv2dParams& p) {
   s.k = s.c_in * p.kernel_h * p.kernel_w;
   s.in_plane = p.in_h * p.in_w;
   s.out_plane = p.out_h * p.out_w;
-  s.needs_col = !(p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-                  p.pad_h == 0 && p.pad_w == 0);
   return s;
 }
 
@@ -106,6 +105,153 @@ void col2im(const T* col, T* in, int64_t channels, const Conv2dParams& p) {
   }
 }
 
+// Note [Wide rows]
+// im2col's column matrix has a row for each (c, i, j) of the kernel, holding the input elements
+// that tap (i, j) of channel c meets at every output position. At stride 1 those are out_h runs
+// of out_w elements, one input row apart in the zero-padded plane. Computing each output row
+// row_w = padded input width long instead of out_w makes the runs meet: the row becomes ONE
+// contiguous run of out_h * row_w elements of the padded plane, starting at i * dilation_h *
+// row_w + j * dilation_w. The GEMM then computes row_w - out_w extra columns per output row,
+// which are discarded (forward) or multiplied by zeros (backward). For LeNet-5's second
+// convolution (14x14 -> 10x10) that is 40% more multiply-adds, against 1 copy instead of 10 per
+// (c, i, j) of the 150: im2col had become half of a training step, the GEMM runs at ~150 GFLOP/s
+// (docs/BENCHMARKS.md). A run reaching past the image's last plane ends in zeros; one reaching
+// into the next channel's plane only feeds discarded columns. The sums over (c, i, j) keep their
+// order, so the results are the bits the short runs gave.
+
+// One thread's GEMM operands for one group of one image: out[c_out, n] = weight[c_out, K] @
+// col[K, n], with n = out_h * row_w. row_w is out_w for strided convolutions (plain im2col) and
+// the padded input width at stride 1 (Note [Wide rows]).
+template <typename T>
+class Columns {
+ public:
+  Columns(const Conv2dParams& p, const GroupShape& s)
+      : p_(p),
+        s_(s),
+        wide_(p.stride_h == 1 && p.stride_w == 1),
+        padded_(wide_ && (p.pad_h > 0 || p.pad_w > 0)),
+        direct_(wide_ && p.kernel_h == 1 && p.kernel_w == 1),
+        row_w_(wide_ ? p.in_w + 2 * p.pad_w : p.out_w),
+        padded_plane_((p.in_h + 2 * p.pad_h) * row_w_),
+        n_(p.out_h * row_w_) {}
+
+  int64_t n() const { return n_; }
+
+  // col[K, n] for one group of an image (c_in planes): the thread's buffer, or the (padded)
+  // image itself for a 1x1 kernel at stride 1.
+  const T* gather(const T* image) {
+    if (!wide_) {
+      T* col = scratch<T, kColumns>(s_.k * n_);
+      im2col(image, col, s_.c_in, p_);
+      return col;
+    }
+    const T* src = padded_ ? pad(image) : image;
+    if (direct_) return src;
+    T* col = scratch<T, kColumns>(s_.k * n_);
+    T* row = col;
+    for_each_run([&](int64_t start, int64_t len) {
+      std::copy_n(src + start, len, row);
+      std::fill(row + len, row + n_, T(0));
+      row += n_;
+    });
+    return col;
+  }
+
+  // Where the forward GEMM writes its [c_out, n] result for the output `out` [c_out, out_plane].
+  T* result_for(T* out) const {
+    return row_w_ == p_.out_w ? out : scratch<T, kWide>(s_.c_out * n_);
+  }
+  // out = the result's first out_w columns of each row (+ bias[c]).
+  void narrow(const T* result, T* out, const T* bias) const {
+    for (int64_t c = 0; c < s_.c_out; ++c) {
+      const T b = bias ? bias[c] : T(0);
+      for (int64_t oh = 0; oh < p_.out_h; ++oh) {
+        const T* src = result + c * n_ + oh * row_w_;
+        T* dst = out + c * s_.out_plane + oh * p_.out_w;
+        if (src == dst && !bias) continue;
+        for (int64_t ow = 0; ow < p_.out_w; ++ow) dst[ow] = src[ow] + b;
+      }
+    }
+  }
+
+  // grad_output [c_out, out_plane] as [c_out, n], zeros in the discarded columns.
+  const T* widen(const T* grad) const {
+    if (row_w_ == p_.out_w) return grad;
+    T* wide = scratch<T, kWide>(s_.c_out * n_);
+    for (int64_t c = 0; c < s_.c_out; ++c) {
+      for (int64_t oh = 0; oh < p_.out_h; ++oh) {
+        T* dst = wide + c * n_ + oh * row_w_;
+        std::copy_n(grad + c * s_.out_plane + oh * p_.out_w, p_.out_w, dst);
+        std::fill(dst + p_.out_w, dst + row_w_, T(0));
+      }
+    }
+    return wide;
+  }
+
+  // Where the input-gradient GEMM writes d col [K, n] for the image gradient `grad_image`.
+  T* col_grad_for(T* grad_image) const {
+    if (!direct_) return scratch<T, kColumns>(s_.k * n_);
+    return padded_ ? scratch<T, kPadded>(s_.c_in * padded_plane_) : grad_image;
+  }
+  // grad_image (c_in planes, overwritten) from d col: the adjoint of gather.
+  void scatter(const T* col_grad, T* grad_image) const {
+    if (!wide_) {
+      col2im(col_grad, grad_image, s_.c_in, p_);
+      return;
+    }
+    T* dst = padded_ ? scratch<T, kPadded>(s_.c_in * padded_plane_) : grad_image;
+    if (!direct_) {
+      std::fill_n(dst, s_.c_in * padded_plane_, T(0));
+      const T* row = col_grad;
+      for_each_run([&](int64_t start, int64_t len) {
+        for (int64_t q = 0; q < len; ++q) dst[start + q] += row[q];
+        row += n_;
+      });
+    }
+    if (!padded_) return;
+    for (int64_t c = 0; c < s_.c_in; ++c) {
+      for (int64_t y = 0; y < p_.in_h; ++y) {
+        std::copy_n(dst + c * padded_plane_ + (y + p_.pad_h) * row_w_ + p_.pad_w, p_.in_w,
+                    grad_image + c * s_.in_plane + y * p_.in_w);
+      }
+    }
+  }
+
+ private:
+  // f(start, len) for each (c, i, j) in order: the run of the padded planes that row of the
+  // column matrix holds, cut at the last plane's end (Note [Wide rows]).
+  template <typename F>
+  void for_each_run(const F& f) const {
+    const int64_t total = s_.c_in * padded_plane_;
+    for (int64_t c = 0; c < s_.c_in; ++c) {
+      for (int64_t i = 0; i < p_.kernel_h; ++i) {
+        for (int64_t j = 0; j < p_.kernel_w; ++j) {
+          const int64_t start = c * padded_plane_ + i * p_.dilation_h * row_w_ + j * p_.dilation_w;
+          f(start, std::min(n_, total - start));
+        }
+      }
+    }
+  }
+
+  // The image's c_in planes with zeros around them, in the thread's buffer.
+  const T* pad(const T* image) const {
+    T* padded = scratch<T, kPadded>(s_.c_in * padded_plane_);
+    std::fill_n(padded, s_.c_in * padded_plane_, T(0));
+    for (int64_t c = 0; c < s_.c_in; ++c) {
+      for (int64_t y = 0; y < p_.in_h; ++y) {
+        std::copy_n(image + c * s_.in_plane + y * p_.in_w, p_.in_w,
+                    padded + c * padded_plane_ + (y + p_.pad_h) * row_w_ + p_.pad_w);
+      }
+    }
+    return padded;
+  }
+
+  const Conv2dParams& p_;
+  const GroupShape& s_;
+  const bool wide_, padded_, direct_;
+  const int64_t row_w_, padded_plane_, n_;
+};
+
 template <typename T>
 void forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
              const Conv2dParams& p) {
@@ -115,20 +261,15 @@ void forward(const Tensor& out, const Tensor& input, const Tensor& weight, const
   const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
   T* dst = out.data_ptr<T>();
   parallel_for(0, p.batch, 1, [&](int64_t begin, int64_t end) {
-    T* col = s.needs_col ? scratch<T>(static_cast<size_t>(s.k * s.out_plane)) : nullptr;
+    Columns<T> cols(p, s);
     for (int64_t n = begin; n < end; ++n) {
       for (int64_t g = 0; g < p.groups; ++g) {
-        const T* image = in + (n * p.in_channels + g * s.c_in) * s.in_plane;
+        const T* col = cols.gather(in + (n * p.in_channels + g * s.c_in) * s.in_plane);
         T* o = dst + (n * p.out_channels + g * s.c_out) * s.out_plane;
-        if (s.needs_col) im2col(image, col, s.c_in, p);
-        gemm(false, false, s.c_out, s.out_plane, s.k, T(1), w + g * s.c_out * s.k,
-             std::max<int64_t>(s.k, 1), s.needs_col ? col : image, s.out_plane, T(0), o,
-             s.out_plane);
-        if (!b) continue;
-        for (int64_t c = 0; c < s.c_out; ++c) {
-          const T bc = b[g * s.c_out + c];
-          for (int64_t q = 0; q < s.out_plane; ++q) o[c * s.out_plane + q] += bc;
-        }
+        T* result = cols.result_for(o);
+        gemm(false, false, s.c_out, cols.n(), s.k, T(1), w + g * s.c_out * s.k,
+             std::max<int64_t>(s.k, 1), col, cols.n(), T(0), result, cols.n());
+        cols.narrow(result, o, b ? b + g * s.c_out : nullptr);
       }
     }
   });
@@ -142,15 +283,16 @@ void backward_input(const Tensor& grad_input, const Tensor& grad_output, const T
   const T* w = weight.data_ptr<T>();
   T* gi = grad_input.data_ptr<T>();
   parallel_for(0, p.batch, 1, [&](int64_t begin, int64_t end) {
-    T* col = s.needs_col ? scratch<T>(static_cast<size_t>(s.k * s.out_plane)) : nullptr;
+    Columns<T> cols(p, s);
     for (int64_t n = begin; n < end; ++n) {
       for (int64_t g = 0; g < p.groups; ++g) {
         T* image = gi + (n * p.in_channels + g * s.c_in) * s.in_plane;
-        // col[K, P] = weight_g^T @ grad_output_g
-        gemm(true, false, s.k, s.out_plane, s.c_out, T(1), w + g * s.c_out * s.k,
-             std::max<int64_t>(s.k, 1), go + (n * p.out_channels + g * s.c_out) * s.out_plane,
-             s.out_plane, T(0), s.needs_col ? col : image, s.out_plane);
-        if (s.needs_col) col2im(col, image, s.c_in, p);
+        const T* grad = cols.widen(go + (n * p.out_channels + g * s.c_out) * s.out_plane);
+        T* col_grad = cols.col_grad_for(image);
+        // d col[K, n] = weight_g^T @ grad_output_g
+        gemm(true, false, s.k, cols.n(), s.c_out, T(1), w + g * s.c_out * s.k,
+             std::max<int64_t>(s.k, 1), grad, cols.n(), T(0), col_grad, cols.n());
+        cols.scatter(col_grad, image);
       }
     }
   });
@@ -175,17 +317,15 @@ void backward_weight(const Tensor& grad_weight, const Tensor& grad_bias, const T
     T* my_gw = gw ? (tid == 0 ? gw : partial_weight.data() + (tid - 1) * weight_numel) : nullptr;
     double* my_gb = gb ? bias_sum.data() + tid * p.out_channels : nullptr;
     if (my_gw) std::fill_n(my_gw, weight_numel, T(0));
-    T* col = s.needs_col && gw ? scratch<T>(static_cast<size_t>(s.k * s.out_plane)) : nullptr;
+    Columns<T> cols(p, s);
     for (int64_t n = begin; n < end; ++n) {
       for (int64_t g = 0; g < p.groups; ++g) {
         const T* grad = go + (n * p.out_channels + g * s.c_out) * s.out_plane;
         if (my_gw) {
-          const T* image = in + (n * p.in_channels + g * s.c_in) * s.in_plane;
-          if (s.needs_col) im2col(image, col, s.c_in, p);
-          // weight_g[c_out, K] += grad_output_g[c_out, P] @ col[K, P]^T
-          gemm(false, true, s.c_out, s.k, s.out_plane, T(1), grad, s.out_plane,
-               s.needs_col ? col : image, s.out_plane, T(1), my_gw + g * s.c_out * s.k,
-               std::max<int64_t>(s.k, 1));
+          const T* col = cols.gather(in + (n * p.in_channels + g * s.c_in) * s.in_plane);
+          // weight_g[c_out, K] += grad_output_g[c_out, n] @ col[K, n]^T
+          gemm(false, true, s.c_out, s.k, cols.n(), T(1), cols.widen(grad), cols.n(), col, cols.n(),
+               T(1), my_gw + g * s.c_out * s.k, std::max<int64_t>(s.k, 1));
         }
         if (!my_gb) continue;
         for (int64_t c = 0; c < s.c_out; ++c) {

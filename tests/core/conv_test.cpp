@@ -78,6 +78,7 @@ TEST_P(ConvTest, Gradcheck) {
       {{2, 4, 4, 4}, {4, 2, 2, 2}, false, {1}, {1}, {1}, 2},
       {{1, 3, 4, 3}, {3, 1, 3, 3}, true, {1}, {1}, {1}, 3},
       {{2, 3, 3, 3}, {2, 3, 1, 1}, true, {1}, {0}, {1}, 1},
+      {{1, 2, 3, 4}, {3, 2, 1, 1}, true, {1}, {2, 1}, {1}, 1},  // 1x1 with padding
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << "x " << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
@@ -99,6 +100,62 @@ TEST_P(ConvTest, Gradcheck) {
       return autograd::grad({f(inputs)}, inputs, {v.back()}, true, true);
     };
     EXPECT_TRUE(gradcheck(first_order, with_grad));
+  }
+}
+
+// Stride 1 builds its column matrix from whole shifted planes (Note [Wide rows] in
+// kernels/cpu/conv.cpp): the forward against a plain loop over the definition, for kernels,
+// paddings, dilations and groups that make the runs cross planes, end past the image, and skip
+// the column matrix (1x1).
+TEST_P(ConvTest, StrideOneMatchesAPlainLoop) {
+  using Shape = testing::Shape;
+  struct Case {
+    Shape x, w, padding, dilation;
+    int64_t groups;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 7, 9}, {4, 3, 3, 5}, {0, 0}, {1, 1}, 1},
+      {{1, 2, 6, 5}, {3, 2, 3, 2}, {2, 1}, {1, 2}, 1},
+      {{2, 4, 5, 6}, {6, 2, 2, 3}, {1, 2}, {2, 1}, 2},
+      {{1, 3, 4, 5}, {2, 3, 1, 1}, {1, 2}, {1, 1}, 1},
+      {{1, 1, 28, 28}, {6, 1, 5, 5}, {2, 2}, {1, 1}, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "x " << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
+    Tensor x = values(c.x, 0.1).detach(), w = values(c.w, 0.2).detach();
+    Tensor b = values({c.w[0]}, 0.3).detach();
+    Tensor out = conv2d(x, w, b, 1, c.padding, c.dilation, c.groups);
+    const int64_t oh_n = c.x[2] + 2 * c.padding[0] - c.dilation[0] * (c.w[2] - 1);
+    const int64_t ow_n = c.x[3] + 2 * c.padding[1] - c.dilation[1] * (c.w[3] - 1);
+    ASSERT_EQ(out.sizes().vec(), (Shape{c.x[0], c.w[0], oh_n, ow_n}));
+    const std::vector<double> xv = testing::values<double>(x), wv = testing::values<double>(w),
+                              bv = testing::values<double>(b);
+    const int64_t c_in = c.w[1], c_out_g = c.w[0] / c.groups;
+    std::vector<double> want;
+    for (int64_t n = 0; n < c.x[0]; ++n) {
+      for (int64_t co = 0; co < c.w[0]; ++co) {
+        for (int64_t oh = 0; oh < oh_n; ++oh) {
+          for (int64_t ow = 0; ow < ow_n; ++ow) {
+            double sum = bv[static_cast<size_t>(co)];
+            for (int64_t ci = 0; ci < c_in; ++ci) {
+              const int64_t channel = co / c_out_g * c_in + ci;
+              for (int64_t i = 0; i < c.w[2]; ++i) {
+                for (int64_t j = 0; j < c.w[3]; ++j) {
+                  const int64_t y = oh - c.padding[0] + i * c.dilation[0];
+                  const int64_t xx = ow - c.padding[1] + j * c.dilation[1];
+                  if (y < 0 || y >= c.x[2] || xx < 0 || xx >= c.x[3]) continue;
+                  sum +=
+                      wv[static_cast<size_t>(((co * c_in + ci) * c.w[2] + i) * c.w[3] + j)] *
+                      xv[static_cast<size_t>(((n * c.x[1] + channel) * c.x[2] + y) * c.x[3] + xx)];
+                }
+              }
+            }
+            want.push_back(sum);
+          }
+        }
+      }
+    }
+    EXPECT_TRUE(testing::same_values(out, tensor(want, out.sizes(), kFloat64), 1e-12, 1e-12));
   }
 }
 
