@@ -51,7 +51,12 @@ void bench_case(const char* name, const std::function<axon::Tensor()>& forward,
 }  // namespace
 
 int main(int argc, char** argv) {
-  axon::set_num_threads(argc > 1 ? std::atoi(argv[1]) : 2);
+  const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
+  if (argc > 2 || threads < 1) {
+    fmt::print(stderr, "usage: bench_conv [threads]   (a positive number; default 2)\n");
+    return 2;
+  }
+  axon::set_num_threads(threads);
   axon::manual_seed(0);
   const int64_t n = 64;
   auto leaf = [](axon::IntArrayRef shape) { return axon::randn(shape).requires_grad_(); };
