@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kernels/common/dtype_dispatch.h"
+#include "kernels/cpu/accumulate.h"
 #include "kernels/cpu/parallel.h"
 
 namespace axon::cpu {
@@ -38,16 +39,16 @@ void stats_cpu(const Tensor& input, const BatchNormShape& s, const Tensor& mean,
       double sum = 0;
       for (int64_t n = 0; n < s.n; ++n) {
         const T* row = x + (n * s.c + c) * s.s;
-        for (int64_t i = 0; i < s.s; ++i) sum += row[i];
+        sum += sum_in_double(s.s, [&](int64_t i) { return row[i]; });
       }
       const T m = static_cast<T>(sum / static_cast<double>(count));
       double var_sum = 0;
       for (int64_t n = 0; n < s.n; ++n) {
         const T* row = x + (n * s.c + c) * s.s;
-        for (int64_t i = 0; i < s.s; ++i) {
+        var_sum += sum_in_double(s.s, [&](int64_t i) {
           const double d = static_cast<double>(row[i]) - static_cast<double>(m);
-          var_sum += d * d;
-        }
+          return d * d;
+        });
       }
       kernels::store_channel_stats(m, var_sum, static_cast<double>(count), momentum, eps,
                                    &mean_out[c], &invstd_out[c], rmean.at(c), rvar.at(c));
@@ -99,11 +100,12 @@ void backward_cpu(const Tensor& grad_out, const Tensor& input, const BatchNormSh
       double sum = 0, dot = 0;
       const double mc = m[c];
       for (int64_t n = 0; n < s.n; ++n) {
-        const int64_t offset = (n * s.c + c) * s.s;
-        for (int64_t i = 0; i < s.s; ++i) {
-          sum += dy[offset + i];
-          dot += (static_cast<double>(x[offset + i]) - mc) * dy[offset + i];
-        }
+        const T* dy_row = dy + (n * s.c + c) * s.s;
+        const T* x_row = x + (n * s.c + c) * s.s;
+        sum += sum_in_double(s.s, [&](int64_t i) { return dy_row[i]; });
+        dot += sum_in_double(s.s, [&](int64_t i) {
+          return (static_cast<double>(x_row[i]) - mc) * static_cast<double>(dy_row[i]);
+        });
       }
       const double invstd_c = is[c];
       const double wc = static_cast<double>(w.get(c, T(1)));

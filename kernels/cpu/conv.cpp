@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/common/dtype_dispatch.h"
+#include "kernels/cpu/accumulate.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/parallel.h"
 
@@ -298,23 +299,6 @@ void backward_input(const Tensor& grad_input, const Tensor& grad_output, const T
   });
 }
 
-// The sum of x[0, n) in double, over 8 interleaved partial sums: one running sum was a chain of
-// dependent additions, 10% of a LeNet-5 training step. In double, the order moves the float
-// result only where the exact sum lies within ~1e-16 of a rounding boundary.
-template <typename T>
-double sum_in_double(const T* x, int64_t n) {
-  constexpr int kLanes = 8;
-  double lanes[kLanes] = {};
-  int64_t q = 0;
-  for (; q + kLanes <= n; q += kLanes) {
-    for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<double>(x[q + l]);
-  }
-  for (; q < n; ++q) lanes[0] += static_cast<double>(x[q]);
-  double sum = 0;
-  for (double lane : lanes) sum += lane;
-  return sum;
-}
-
 // Each thread accumulates the weight (and bias) gradient of its images in its own buffer
 // (thread 0 in the output itself); the buffers are summed at the end.
 template <typename T>
@@ -346,7 +330,8 @@ void backward_weight(const Tensor& grad_weight, const Tensor& grad_bias, const T
         }
         if (!my_gb) continue;
         for (int64_t c = 0; c < s.c_out; ++c) {
-          my_gb[g * s.c_out + c] += sum_in_double(grad + c * s.out_plane, s.out_plane);
+          const T* plane = grad + c * s.out_plane;
+          my_gb[g * s.c_out + c] += sum_in_double(s.out_plane, [&](int64_t q) { return plane[q]; });
         }
       }
     }
