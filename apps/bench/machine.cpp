@@ -67,6 +67,7 @@ MachineInfo describe_machine() {
   m.cpu_model = cpu_model();
   m.logical_cpus = static_cast<int>(std::thread::hardware_concurrency());
   m.threads = get_num_threads();
+  m.cpu_libraries = show_config();
   m.gpu_count = cuda::is_available() ? cuda::device_count() : 0;
 #ifdef AXON_BENCH_WITH_CUDA
   describe_gpu(m);

@@ -9,7 +9,8 @@ namespace axon::bench {
 struct MachineInfo {
   std::string cpu_model;  // /proc/cpuinfo's "model name"
   int logical_cpus = 0;
-  int threads = 0;  // axon's CPU threads
+  int threads = 0;            // axon's CPU threads
+  std::string cpu_libraries;  // axon::show_config(): the GEMM libraries and their kernels
   int gpu_count = 0;
   // Unknown (null in the JSON) without a GPU, or in a build without the CUDA backend.
   std::optional<std::string> gpu_name;         // of device 0

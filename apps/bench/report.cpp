@@ -82,6 +82,7 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
   result["machine"] = {{"cpu_model", m.cpu_model},
                        {"logical_cpus", m.logical_cpus},
                        {"threads", m.threads},
+                       {"cpu_libraries", m.cpu_libraries},
                        {"gpu_count", m.gpu_count},
                        {"gpu_name", or_null(m.gpu_name)},
                        {"gpu_driver", or_null(m.gpu_driver)},

@@ -370,10 +370,11 @@ void validate(const BenchOptions& o) {
                fmt::join(devices, ","), cuda::device_count());
     AXON_CHECK(o.warmup >= 1,
                "--cuda-graph needs --warmup 1 or more: the capture follows eager steps");
-    AXON_CHECK(o.optimizer == "sgd",
-               "--cuda-graph: --optimizer {} cannot be captured: its bias correction reads the step "
-               "count on the host, so every replay would repeat the captured step's",
-               o.optimizer);
+    AXON_CHECK(
+        o.optimizer == "sgd",
+        "--cuda-graph: --optimizer {} cannot be captured: its bias correction reads the step "
+        "count on the host, so every replay would repeat the captured step's",
+        o.optimizer);
   }
   AXON_CHECK(o.lr > 0, "--lr must be positive, got {}", o.lr);
   if (o.dataset == "synthetic") return;

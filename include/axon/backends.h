@@ -1,9 +1,18 @@
 #pragma once
-// Switches of the math libraries behind the CUDA backend: LibTorch's
+// The math libraries behind the backends: what the CPU kernels run on (LibTorch's
+// torch::show_config), and the CUDA backend's switch LibTorch spells
 // at::globalContext().setAllowTF32CuBLAS / setAllowTF32CuDNN (torch.backends.cuda.matmul.
 // allow_tf32 and torch.backends.cudnn.allow_tf32 in Python), as one flag.
 
+#include <string>
+
 namespace axon {
+
+// One line per library the CPU kernels call, as this process runs them: oneDNN (float32 matrix
+// products) with its version and the instruction set its kernels use here, OpenBLAS (float64)
+// with its build and the core its kernels were picked for (OPENBLAS_CORETYPE when set), and the
+// OpenMP thread count.
+std::string show_config();
 
 // Whether float32 matrix products (cuBLAS) and convolutions (cuDNN) on CUDA may round their
 // inputs to TF32 (a 10-bit mantissa) to run on tensor cores: several times faster on Ampere and

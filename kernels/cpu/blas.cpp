@@ -13,7 +13,10 @@
 #include <cblas.h>
 #include <dnnl.h>
 #include <dnnl_debug.h>
+#include <fmt/format.h>
+#include <omp.h>
 
+#include "axon/backends.h"
 #include "axon/error.h"
 
 namespace axon::cpu {
@@ -37,3 +40,15 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 }
 
 }  // namespace axon::cpu
+
+namespace axon {
+
+std::string show_config() {
+  const dnnl_version_t* v = dnnl_version();
+  return fmt::format(
+      "float32 GEMM: oneDNN {}.{}.{} ({})\nfloat64 GEMM: {} (core {})\nOpenMP threads: {}\n",
+      v->major, v->minor, v->patch, dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()),
+      openblas_get_config(), openblas_get_corename(), omp_get_max_threads());
+}
+
+}  // namespace axon

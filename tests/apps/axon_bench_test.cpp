@@ -75,10 +75,13 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
   expect_keys(j, {"axon_version", "git_commit", "date", "machine", "config", "rows"}, "top");
   EXPECT_TRUE(j["git_commit"].is_null() || j["git_commit"].get<std::string>().size() >= 40);
   expect_keys(j["machine"],
-              {"cpu_model", "logical_cpus", "threads", "gpu_count", "gpu_name", "gpu_driver",
-               "cuda_driver_api", "cuda_runtime", "cudnn"},
+              {"cpu_model", "logical_cpus", "threads", "cpu_libraries", "gpu_count", "gpu_name",
+               "gpu_driver", "cuda_driver_api", "cuda_runtime", "cudnn"},
               "machine");
   EXPECT_FALSE(j["machine"]["cpu_model"].get<std::string>().empty());
+  const std::string libraries = j["machine"]["cpu_libraries"].get<std::string>();
+  EXPECT_NE(libraries.find("oneDNN"), std::string::npos) << libraries;
+  EXPECT_NE(libraries.find("OpenMP threads: 1"), std::string::npos) << libraries;
   EXPECT_EQ(j["machine"]["threads"], 1);
   EXPECT_GE(j["machine"]["logical_cpus"].get<int>(), 1);
   if (!axon::cuda::is_available()) {
@@ -101,13 +104,13 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const json& row = rows[i];
     const std::string what = "row " + std::to_string(i);
-    expect_keys(
-        row,
-        {"model", "batch_size", "device", "cuda_graph", "train_images_per_s", "train_images_per_s_repeats",
-         "infer_images_per_s", "infer_images_per_s_repeats", "step_ms_median", "step_ms_p90",
-         "timed_steps", "phase_ms_median", "peak_host_rss_bytes", "peak_host_rss_reset_per_row",
-         "peak_cuda_allocated_bytes", "gpu_cpu_train_ratio", "gpu_cpu_infer_ratio", "final_loss"},
-        what);
+    expect_keys(row,
+                {"model", "batch_size", "device", "cuda_graph", "train_images_per_s",
+                 "train_images_per_s_repeats", "infer_images_per_s", "infer_images_per_s_repeats",
+                 "step_ms_median", "step_ms_p90", "timed_steps", "phase_ms_median",
+                 "peak_host_rss_bytes", "peak_host_rss_reset_per_row", "peak_cuda_allocated_bytes",
+                 "gpu_cpu_train_ratio", "gpu_cpu_infer_ratio", "final_loss"},
+                what);
     EXPECT_EQ(row["model"], models[i]);
     EXPECT_EQ(row["batch_size"], 2);
     EXPECT_EQ(row["device"], "cpu");
