@@ -115,10 +115,10 @@ void col2im(const T* col, T* in, int64_t channels, const Conv2dParams& p) {
 // row_w + j * dilation_w. The GEMM then computes row_w - out_w extra columns per output row,
 // which are discarded (forward) or multiplied by zeros (backward). For LeNet-5's second
 // convolution (14x14 -> 10x10) that is 40% more multiply-adds, against 1 copy instead of 10 per
-// (c, i, j) of the 150: im2col had become half of a training step, the GEMM runs at ~150 GFLOP/s
-// (docs/BENCHMARKS.md). A run reaching past the image's last plane ends in zeros; one reaching
-// into the next channel's plane only feeds discarded columns. The sums over (c, i, j) keep their
-// order, so the results are the bits the short runs gave.
+// (c, i, j) of the 150: im2col and its short copies had become over a quarter of a LeNet-5
+// training step, and its forward ran 2.2x faster this way (docs/BENCHMARKS.md). A run reaching
+// past the image's last plane ends in zeros; one reaching into the next channel's plane only
+// feeds discarded columns. The input gradient's scatter adds the (c, i, j) rows in col2im's order.
 
 // One thread's GEMM operands for one group of one image: out[c_out, n] = weight[c_out, K] @
 // col[K, n], with n = out_h * row_w. row_w is out_w for strided convolutions (plain im2col) and
