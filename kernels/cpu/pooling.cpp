@@ -4,7 +4,6 @@
 #include "kernels/common/pooling.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/cpu/parallel.h"
