@@ -39,6 +39,12 @@ MatrixLayout matrix_layout(const Tensor& m) {
   return {c, false, std::max<int64_t>(cols, 1)};
 }
 
+// A 2-D matrix stored column-major (the .t() of a contiguous one), with more than one row and
+// column.
+bool is_transposed(const Tensor& m) {
+  return m.size(0) > 1 && m.size(1) > 1 && m.stride(0) == 1 && m.stride(1) == m.size(0);
+}
+
 void check_matmul_operands(const Tensor& a, const Tensor& b, const char* op) {
   detail::check_defined(a, op, "self");
   detail::check_defined(b, op, "mat2");
@@ -96,11 +102,16 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
     out = batched_gemm(self.unsqueeze(0), mat2.unsqueeze(0), {self.size(0), mat2.size(1)});
   }
   if (autograd::should_record({&self, &mat2})) {
+    // Each gradient is laid out like its operand, as PyTorch's mm_mat1_backward and
+    // mm_mat2_backward do: for a transposed operand (linear's weight.t()) the product is computed
+    // transposed, so the weight's gradient arrives contiguous and AccumulateGrad keeps it without
+    // a copy.
     record("MmBackward0", out, {&self, &mat2}, {self, mat2}, [](const BackwardContext& ctx) {
       const Tensor& g = ctx.grad();
+      const Tensor &a = ctx.saved(0), &b = ctx.saved(1);
       Tensor ga, gb;
-      if (ctx.needs_grad(0)) ga = g.mm(ctx.saved(1).t());
-      if (ctx.needs_grad(1)) gb = ctx.saved(0).t().mm(g);
+      if (ctx.needs_grad(0)) ga = is_transposed(a) ? b.mm(g.t()).t() : g.mm(b.t());
+      if (ctx.needs_grad(1)) gb = is_transposed(b) ? g.t().mm(a).t() : a.t().mm(g);
       return variable_list{ga, gb};
     });
   }

@@ -127,6 +127,35 @@ TEST_P(LinalgTest, MmWithTransposedAndSlicedOperands) {
   EXPECT_TRUE(same_values(mm(rows, b).to(kFloat64), naive_mm(rows, b), kF32Tol, 1e-6));
 }
 
+// mm's gradients are laid out like their operands (PyTorch's mm_mat1/mat2_backward): a transposed
+// operand, as linear's weight.t(), gets a transposed gradient, which its transpose's backward
+// turns into a contiguous one for the weight's .grad() to keep without a copy. Values: against
+// the products of the plain operands.
+TEST_P(LinalgTest, MmGradientsAreLaidOutLikeTheirOperands) {
+  for (bool transposed : {false, true}) {
+    SCOPED_TRACE(transposed ? "transposed operands" : "row-major operands");
+    Tensor a_rows = values({4, 3}, 0.7), b_rows = values({5, 3}, 0.8);
+    Tensor a = transposed ? a_rows.t().contiguous().t() : a_rows;  // [4, 3]
+    Tensor b = transposed ? b_rows.t() : b_rows.t().contiguous();   // [3, 5]
+    a.requires_grad_();
+    b.requires_grad_();
+    Tensor g = values({4, 5}, 0.9);
+    variable_list grads = autograd::grad({mm(a, b)}, {a, b}, {g});
+    EXPECT_EQ(grads[0].strides(), a.strides());
+    EXPECT_EQ(grads[1].strides(), b.strides());
+    EXPECT_TRUE(same_values(grads[0].to(kFloat64), naive_mm(g, b.detach().t()), kF32Tol, 1e-6));
+    EXPECT_TRUE(same_values(grads[1].to(kFloat64), naive_mm(a.detach().t(), g), kF32Tol, 1e-6));
+  }
+  // Through linear: the weight's gradient is contiguous, equal to grad_out^T @ input.
+  Tensor weight = values({5, 3}, 0.6).requires_grad_();
+  Tensor input = values({4, 3}, 0.5);
+  Tensor g = values({4, 5}, 0.4);
+  linear(input, weight, Tensor()).backward(g);
+  ASSERT_TRUE(weight.grad().defined());
+  EXPECT_TRUE(weight.grad().is_contiguous());
+  EXPECT_TRUE(same_values(weight.grad().to(kFloat64), naive_mm(g.t(), input), kF32Tol, 1e-6));
+}
+
 TEST_P(LinalgTest, MmResultDoesNotAliasOperands) {
   Tensor a = make({{1.0, 0.0}, {0.0, 1.0}});
   Tensor b = make({{2.0, 3.0}, {4.0, 5.0}});
