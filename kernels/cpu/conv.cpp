@@ -7,8 +7,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "kernels/common/dtype_dispatch.h"
@@ -58,42 +56,6 @@ ColumnRange valid_columns(int64_t x0, const Conv2dParams& p) {
   return {std::min(lo, h), h};
 }
 
-// Note [Short rows]
-// A convolution's rows are short (LeNet-5's outputs are 28 and 10 wide), and std::copy_n and
-// std::fill on them call memmove and memset, whose per-call cost exceeded the copying: widening
-// LeNet's second-layer gradient (16 x 10 rows of 10) took 0.9 us per image. These copy and zero a
-// row inline instead, in blocks of a constant size that the compiler turns into a few vector
-// moves, the last block moved back to end at the row's end (rewriting a few elements with the
-// same values).
-template <typename F>
-void for_blocks(int64_t n, const F& block) {
-  auto blocks_of = [&](auto size) {
-    for (int64_t i = 0; i < n; i += size) block(i + size <= n ? i : n - size, size);
-  };
-  if (n >= 8) {
-    blocks_of(std::integral_constant<int64_t, 8>{});
-  } else if (n >= 4) {
-    blocks_of(std::integral_constant<int64_t, 4>{});
-  } else {
-    for (int64_t i = 0; i < 3; ++i) {
-      if (i < n) block(i, std::integral_constant<int64_t, 1>{});
-    }
-  }
-}
-
-template <typename T>
-void copy_row(const T* src, int64_t n, T* dst) {
-  for_blocks(n, [&](int64_t at, auto size) { std::memcpy(dst + at, src + at, size * sizeof(T)); });
-}
-
-template <typename T>
-void zero_row(T* dst, int64_t n) {
-  for_blocks(n, [&](int64_t at, auto size) {
-    const T zeros[size] = {};
-    std::memcpy(dst + at, zeros, size * sizeof(T));
-  });
-}
-
 // col[(c, i, j), (oh, ow)] = in[c, oh * sh - ph + i * dh, ow * sw - pw + j * dw], 0 outside.
 template <typename T>
 void im2col(const T* in, T* col, int64_t channels, const Conv2dParams& p) {
@@ -112,7 +74,7 @@ void im2col(const T* in, T* col, int64_t channels, const Conv2dParams& p) {
           const T* src = plane + y * p.in_w + x0;
           std::fill(col, col + r.lo, T(0));
           if (p.stride_w == 1) {
-            copy_row(src + r.lo, r.hi - r.lo, col + r.lo);
+            std::copy(src + r.lo, src + r.hi, col + r.lo);
           } else {
             for (int64_t ow = r.lo; ow < r.hi; ++ow) col[ow] = src[ow * p.stride_w];
           }
@@ -220,8 +182,8 @@ class Columns {
     for (int64_t c = 0; c < s_.c_out; ++c) {
       for (int64_t oh = 0; oh < p_.out_h; ++oh) {
         T* dst = wide + c * n_ + oh * row_w_;
-        copy_row(grad + c * s_.out_plane + oh * p_.out_w, p_.out_w, dst);
-        zero_row(dst + p_.out_w, row_w_ - p_.out_w);
+        std::copy_n(grad + c * s_.out_plane + oh * p_.out_w, p_.out_w, dst);
+        std::fill(dst + p_.out_w, dst + row_w_, T(0));
       }
     }
     return wide;
@@ -250,8 +212,8 @@ class Columns {
     if (!padded_) return;
     for (int64_t c = 0; c < s_.c_in; ++c) {
       for (int64_t y = 0; y < p_.in_h; ++y) {
-        copy_row(dst + c * padded_plane_ + (y + p_.pad_h) * row_w_ + p_.pad_w, p_.in_w,
-                 grad_image + c * s_.in_plane + y * p_.in_w);
+        std::copy_n(dst + c * padded_plane_ + (y + p_.pad_h) * row_w_ + p_.pad_w, p_.in_w,
+                    grad_image + c * s_.in_plane + y * p_.in_w);
       }
     }
   }
@@ -278,8 +240,8 @@ class Columns {
     std::fill_n(padded, s_.c_in * padded_plane_, T(0));
     for (int64_t c = 0; c < s_.c_in; ++c) {
       for (int64_t y = 0; y < p_.in_h; ++y) {
-        copy_row(image + c * s_.in_plane + y * p_.in_w, p_.in_w,
-                 padded + c * padded_plane_ + (y + p_.pad_h) * row_w_ + p_.pad_w);
+        std::copy_n(image + c * s_.in_plane + y * p_.in_w, p_.in_w,
+                    padded + c * padded_plane_ + (y + p_.pad_h) * row_w_ + p_.pad_w);
       }
     }
     return padded;
