@@ -87,7 +87,9 @@ struct FloatLanes<8> {
     const V lo = load(p), hi = load(p + 8);
     // shuffle_ps works within 128-bit halves ([lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6]); 0xD8 puts
     // the 64-bit pairs in the order 0, 2, 1, 3.
-    auto order = [](V v) { return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)); };
+    auto order = [](V v) {
+      return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
+    };
     even = order(_mm256_shuffle_ps(lo, hi, 0x88));
     odd = order(_mm256_shuffle_ps(lo, hi, 0xDD));
   }
@@ -99,8 +101,8 @@ struct FloatLanes<8> {
   static V splat_bits(int32_t i) { return _mm256_castsi256_ps(_mm256_set1_epi32(i)); }
   // indices[l] = first + 2 * l + offset[l], offset's bits read as int32 lanes.
   static void store_indices(int64_t* indices, int64_t first, V offset) {
-    const __m256i rel = _mm256_add_epi32(_mm256_castps_si256(offset),
-                                         _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14));
+    const __m256i rel =
+        _mm256_add_epi32(_mm256_castps_si256(offset), _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14));
     const __m256i base = _mm256_set1_epi64x(first);
     auto widen = [&](__m128i half) { return _mm256_add_epi64(base, _mm256_cvtepi32_epi64(half)); };
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(indices), widen(_mm256_castsi256_si128(rel)));

@@ -136,7 +136,7 @@ TEST_P(LinalgTest, MmGradientsAreLaidOutLikeTheirOperands) {
     SCOPED_TRACE(transposed ? "transposed operands" : "row-major operands");
     Tensor a_rows = values({4, 3}, 0.7), b_rows = values({5, 3}, 0.8);
     Tensor a = transposed ? a_rows.t().contiguous().t() : a_rows;  // [4, 3]
-    Tensor b = transposed ? b_rows.t() : b_rows.t().contiguous();   // [3, 5]
+    Tensor b = transposed ? b_rows.t() : b_rows.t().contiguous();  // [3, 5]
     a.requires_grad_();
     b.requires_grad_();
     Tensor g = values({4, 5}, 0.9);

@@ -114,42 +114,43 @@ TEST_P(PoolingTest, MaxPool2x2MatchesAPlainLoop) {
   const double specials[] = {nan, inf, -inf, 0.5, 0.5};
   for (DType dtype : {kFloat32, kFloat64}) {
     for (bool ceil_mode : {false, true}) {
-     for (int64_t w : {37, 11, 6}) {
-      const int64_t planes = 3, h = 7;
-      std::vector<double> v(static_cast<size_t>(planes * h * w));
-      for (size_t i = 0; i < v.size(); ++i) {
-        // Four values, so that windows often hold ties (as ReLU's zeros do).
-        const uint64_t hash = (i * 2654435761u) >> 7;
-        v[i] = i % 11 == 3 ? specials[(i / 11) % 5] : static_cast<double>(hash % 4) / 4;
-      }
-      Tensor x = tensor(v, {1, planes, h, w}, options(dtype));
-      auto [out, indices] = max_pool2d_with_indices(x, 2, 2, 0, 1, ceil_mode);
-      const int64_t oh_n = ceil_mode ? (h + 1) / 2 : h / 2, ow_n = ceil_mode ? (w + 1) / 2 : w / 2;
-      ASSERT_EQ(out.sizes(), (Shape{1, planes, oh_n, ow_n}));
-      std::vector<double> want;
-      std::vector<int64_t> want_idx;
-      for (int64_t c = 0; c < planes; ++c) {
-        for (int64_t oh = 0; oh < oh_n; ++oh) {
-          for (int64_t ow = 0; ow < ow_n; ++ow) {
-            int64_t best = 2 * oh * w + 2 * ow;
-            for (int64_t y = 2 * oh; y < std::min(2 * oh + 2, h); ++y) {
-              for (int64_t xx = 2 * ow; xx < std::min(2 * ow + 2, w); ++xx) {
-                const double e = v[static_cast<size_t>(c * h * w + y * w + xx)];
-                const double m = v[static_cast<size_t>(c * h * w + best)];
-                if (e > m || std::isnan(e)) best = y * w + xx;
+      for (int64_t w : {37, 11, 6}) {
+        const int64_t planes = 3, h = 7;
+        std::vector<double> v(static_cast<size_t>(planes * h * w));
+        for (size_t i = 0; i < v.size(); ++i) {
+          // Four values, so that windows often hold ties (as ReLU's zeros do).
+          const uint64_t hash = (i * 2654435761u) >> 7;
+          v[i] = i % 11 == 3 ? specials[(i / 11) % 5] : static_cast<double>(hash % 4) / 4;
+        }
+        Tensor x = tensor(v, {1, planes, h, w}, options(dtype));
+        auto [out, indices] = max_pool2d_with_indices(x, 2, 2, 0, 1, ceil_mode);
+        const int64_t oh_n = ceil_mode ? (h + 1) / 2 : h / 2,
+                      ow_n = ceil_mode ? (w + 1) / 2 : w / 2;
+        ASSERT_EQ(out.sizes(), (Shape{1, planes, oh_n, ow_n}));
+        std::vector<double> want;
+        std::vector<int64_t> want_idx;
+        for (int64_t c = 0; c < planes; ++c) {
+          for (int64_t oh = 0; oh < oh_n; ++oh) {
+            for (int64_t ow = 0; ow < ow_n; ++ow) {
+              int64_t best = 2 * oh * w + 2 * ow;
+              for (int64_t y = 2 * oh; y < std::min(2 * oh + 2, h); ++y) {
+                for (int64_t xx = 2 * ow; xx < std::min(2 * ow + 2, w); ++xx) {
+                  const double e = v[static_cast<size_t>(c * h * w + y * w + xx)];
+                  const double m = v[static_cast<size_t>(c * h * w + best)];
+                  if (e > m || std::isnan(e)) best = y * w + xx;
+                }
               }
+              want.push_back(v[static_cast<size_t>(c * h * w + best)]);
+              want_idx.push_back(best);
             }
-            want.push_back(v[static_cast<size_t>(c * h * w + best)]);
-            want_idx.push_back(best);
           }
         }
+        SCOPED_TRACE(::testing::Message() << dtype << " ceil_mode " << ceil_mode << " w " << w);
+        EXPECT_TRUE(
+            testing::same_values(out, tensor(want, {1, planes, oh_n, ow_n}, kFloat64).to(dtype)));
+        EXPECT_EQ(testing::values<int64_t>(indices), want_idx);
+        EXPECT_TRUE(testing::same_values(max_pool2d(x, 2, 2, 0, 1, ceil_mode), out));
       }
-      SCOPED_TRACE(::testing::Message() << dtype << " ceil_mode " << ceil_mode << " w " << w);
-      EXPECT_TRUE(
-          testing::same_values(out, tensor(want, {1, planes, oh_n, ow_n}, kFloat64).to(dtype)));
-      EXPECT_EQ(testing::values<int64_t>(indices), want_idx);
-      EXPECT_TRUE(testing::same_values(max_pool2d(x, 2, 2, 0, 1, ceil_mode), out));
-     }
     }
   }
 }
