@@ -79,8 +79,8 @@ TEST_P(ConvTest, Gradcheck) {
       {{1, 3, 4, 3}, {3, 1, 3, 3}, true, {1}, {1}, {1}, 3},
       {{2, 3, 3, 3}, {2, 3, 1, 1}, true, {1}, {0}, {1}, 1},
       {{1, 2, 3, 4}, {3, 2, 1, 1}, true, {1}, {2, 1}, {1}, 1},  // 1x1 with padding
-      // Rows of 8 or more (Note [Short rows]: whole blocks and one moved back), at stride 1 with
-      // padding and in plain im2col (stride 2 down the rows).
+      // Output rows of 8 or more, at stride 1 with padding (wide rows) and in plain im2col
+      // (stride 2 down the rows).
       {{1, 2, 4, 11}, {2, 2, 2, 3}, true, {1}, {0, 1}, {1}, 1},
       {{1, 2, 5, 12}, {2, 2, 2, 3}, true, {2, 1}, {1, 0}, {1}, 1},
   };
