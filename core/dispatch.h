@@ -8,30 +8,82 @@
 //
 // Tables are constant-initialised, so registration from any translation unit's static
 // initialisers is safe. An op finds its kernel through the tensor's device, never a global mode.
+// While a profiler::Profile records, every call through a table is a timed scope named after the
+// table (and, for kernels whose first argument is an op enum, after the op: kernel_op_name()).
+
+#include <string>
+#include <utility>
 
 #include "axon/device.h"
 #include "axon/error.h"
+#include "core/profiling.h"
 
 namespace axon::detail {
 
 [[noreturn]] void throw_missing_kernel(const char* name, DeviceType device);
 
+template <typename Op>
+concept NamedKernelOp = requires(Op op) {
+  kernel_op_name(op);
+};
+
+template <typename Fn>
+class KernelCall;
+
+// What a table's lookup returns: the kernel, called through a check of whether to profile.
+template <typename R, typename... Args>
+class KernelCall<R(Args...)> {
+ public:
+  KernelCall(R (*fn)(Args...), const char* name, Device device)
+      : fn_(fn), name_(name), device_(device) {}
+  R operator()(Args... args) const {
+    if (!profiler_recording()) [[likely]] {
+      return fn_(std::forward<Args>(args)...);
+    }
+    KernelScope scope(label(args...), device_);
+    return fn_(std::forward<Args>(args)...);
+  }
+
+ private:
+  template <typename First, typename... Rest>
+  std::string label(const First& first, const Rest&... /*rest*/) const {
+    if constexpr (NamedKernelOp<First>) {
+      return std::string(name_) + "[" + kernel_op_name(first) + "]";
+    } else {
+      return name_;
+    }
+  }
+  std::string label() const { return name_; }
+
+  R (*fn_)(Args...);
+  const char* name_;
+  Device device_;
+};
+
 template <typename Fn>
 class KernelTable {
  public:
-  constexpr explicit KernelTable(const char* name) : name_(name) {}
+  // `name` as AXON_DEFINE_KERNEL spells it; errors and profiles use it without its namespace.
+  constexpr explicit KernelTable(const char* name) : name_(unqualified(name)) {}
   void set(DeviceType device, Fn* fn) { table_[static_cast<int>(device)] = fn; }
   bool has(DeviceType device) const { return table_[static_cast<int>(device)] != nullptr; }
-  Fn* operator()(DeviceType device) const {
-    Fn* fn = table_[static_cast<int>(device)];
+  KernelCall<Fn> operator()(const Device& device) const {
+    Fn* fn = table_[static_cast<int>(device.type())];
     if (fn == nullptr) [[unlikely]] {
-      throw_missing_kernel(name_, device);
+      throw_missing_kernel(name_, device.type());
     }
-    return fn;
+    return {fn, name_, device};
   }
-  Fn* operator()(const Device& device) const { return (*this)(device.type()); }
 
  private:
+  static constexpr const char* unqualified(const char* name) {
+    const char* last = name;
+    for (const char* p = name; *p != '\0'; ++p) {
+      if (p[0] == ':' && p[1] == ':') last = p + 2;
+    }
+    return last;
+  }
+
   const char* name_;
   Fn* table_[kNumDeviceTypes] = {};
 };

@@ -6,10 +6,13 @@
 #   4. (stage `bench` only) axon-bench on cpu and cuda, again on cuda with --cuda-graph, and
 #      benchmarks/compare_pytorch.py on cuda (axon with --cuda-graph unless
 #      AXON_COMPARE_AXON_GRAPH=0; float32 math on both sides, AXON_COMPARE_FLAGS=--tf32 for TF32);
-#   5. (stage `train` only) axon-train, LeNet-5 on Fashion-MNIST (the bundle carries it) for 2
+#   5. (stage `profile` only) axon-bench --profile on the GPU rows the speed targets name (lenet5
+#      at batch 64 and 1024, cifar-cnn at 256): each kernel's and autograd node's host and
+#      device time over 10 eager steps (axon::profiler), to find where a step's time goes;
+#   6. (stage `train` only) axon-train, LeNet-5 on Fashion-MNIST (the bundle carries it) for 2
 #      epochs on the GPU: the host loader, the dataset resident on the GPU, and resident with
 #      --cuda-graph, each epoch's images/s in the summary;
-# then a summary. `gpu-check.sh tests|memcheck|racecheck|bench|train` runs one stage, several may be
+# then a summary. `gpu-check.sh tests|memcheck|racecheck|bench|profile|train` runs one stage, several may be
 # named (`gpu-check.sh tests bench`); with no argument it runs the first three. Logs go to
 # ./gpu-check-logs, or, when $OUT is set (the device tool), to $OUT as summary.txt plus one
 # gpu-check-logs.tar.gz, since only a few files come back from there. The exit status is
@@ -180,6 +183,25 @@ run_bench() {
   fi
 }
 
+run_profile() {
+  local bench="$build/apps/bench/axon-bench" row model sizes
+  for row in "lenet5 64,1024" "cifar-cnn 256"; do
+    read -r model sizes <<<"$row"
+    if (($(left) < 30)); then
+      note "axon-bench --profile $model: NOT RUN (out of time)"
+      failed=1
+      continue
+    fi
+    if timeout "$(($(left) / 2))" "$bench" --devices cuda --models "$model" --batch-sizes "$sizes" \
+      --repeats 2 --profile 10 --json "$logs/profile_$model.json" >"$logs/profile_$model.txt" 2>&1; then
+      note "axon-bench --profile $model $sizes: ok (profile_$model.txt, profile_$model.json)"
+    else
+      note "axon-bench --profile $model: FAILED (see profile_$model.txt)"
+      failed=1
+    fi
+  done
+}
+
 run_train() {
   local data="$repo/gpu-bundle/data/fashion-mnist" train="$build/apps/train/axon-train" name
   [[ -d $data ]] || data=/usr/share/datasets/fashion-mnist
@@ -211,6 +233,7 @@ for stage in "${stages[@]}"; do
     # 6 minutes.
     racecheck) sanitize racecheck $(test_binaries cuda | grep -v blas_dnn_kernels_test) ;;
     bench) run_bench ;;
+    profile) run_profile ;;
     train) run_train ;;
     all)
       run_tests
@@ -218,7 +241,7 @@ for stage in "${stages[@]}"; do
       sanitize racecheck $(test_binaries cuda | grep -v blas_dnn_kernels_test)
       ;;
     *)
-      echo "usage: gpu-check.sh [tests|memcheck|racecheck|bench|train|all]..." >&2
+      echo "usage: gpu-check.sh [tests|memcheck|racecheck|bench|profile|train|all]..." >&2
       exit 2
       ;;
   esac

@@ -23,6 +23,7 @@ int run(const axon::bench::BenchOptions& o) {
   }
   const std::vector<axon::bench::Row> rows = axon::bench::run_all(o, !o.quiet);
   axon::bench::print_table(rows, stdout);
+  axon::bench::print_profiles(rows, o.profile, stdout);
   if (json.is_open()) {
     json << axon::bench::to_json(o, axon::bench::describe_machine(), rows);
     AXON_CHECK(json.good(), "--json {}: writing failed", o.json);

@@ -130,6 +130,11 @@ ParseResult parse_options(int argc, char** argv) {
                "GPU rows: let matrix products and convolutions round float32 to TF32 on tensor "
                "cores (axon::set_allow_tf32; PyTorch's default for cuDNN convolutions)");
   app.add_flag("--quiet", o.quiet, "the table only, no progress lines");
+  app.add_option("--profile", o.profile,
+                 "after each row, profile this many eager training steps (axon::profiler) and "
+                 "print the time of each kernel and autograd node over those steps, per row")
+      ->check(at_least(0))
+      ->capture_default_str();
   ParseResult result;
   result.exit_status = apps::parse_command_line(app, argc, argv);
   if (result.exit_status) return result;

@@ -31,6 +31,8 @@ struct BenchOptions {
   // Let cuBLAS and cuDNN round float32 inputs to TF32 on GPU rows (axon::set_allow_tf32).
   bool tf32 = false;
   bool quiet = false;
+  // Eager training steps to run under axon::profiler after each row's timed steps (0: none).
+  int64_t profile = 0;
 };
 
 // Parses argv. Returns the options, or an exit status when the program should stop (--help

@@ -74,6 +74,16 @@ void print_table(const std::vector<Row>& rows, std::FILE* out) {
   }
 }
 
+void print_profiles(const std::vector<Row>& rows, int64_t steps, std::FILE* out) {
+  for (const Row& row : rows) {
+    if (row.profile_table.empty()) continue;
+    std::fputs(fmt::format("\nprofile: {} batch {} on {}, {} eager training steps\n{}", row.model,
+                           row.batch_size, row.device, steps, row.profile_table)
+                   .c_str(),
+               out);
+  }
+}
+
 std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vector<Row>& rows) {
   json result;
   result["axon_version"] = m.axon_version;
@@ -102,11 +112,22 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
                       {"dataset", o.dataset},
                       {"cuda_graph", o.cuda_graph},
                       {"tf32", o.tf32},
+                      {"profile_steps", o.profile},
                       {"seed", o.seed}};
   json out_rows = json::array();
   for (const Row& r : rows) {
     json phases;
     for (int p = 0; p < kPhases; ++p) phases[phase_names()[p]] = or_null(r.phase_ms[p]);
+    json profile = json::array();  // totals over the profiled steps, in microseconds
+    for (const profiler::FunctionEventAvg& avg : r.profile) {
+      profile.push_back({{"name", avg.name},
+                         {"device", avg.device.str()},
+                         {"count", avg.count},
+                         {"cpu_time_total_us", avg.cpu_time_total_us},
+                         {"self_cpu_time_total_us", avg.self_cpu_time_total_us},
+                         {"device_time_total_us", avg.device_time_total_us},
+                         {"self_device_time_total_us", avg.self_device_time_total_us}});
+    }
     out_rows.push_back({{"model", r.model},
                         {"batch_size", r.batch_size},
                         {"device", r.device},
@@ -124,7 +145,8 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
                         {"peak_cuda_allocated_bytes", or_null(r.peak_cuda_allocated_bytes)},
                         {"gpu_cpu_train_ratio", or_null(r.gpu_cpu_train_ratio)},
                         {"gpu_cpu_infer_ratio", or_null(r.gpu_cpu_infer_ratio)},
-                        {"final_loss", r.final_loss}});
+                        {"final_loss", r.final_loss},
+                        {"profile", profile}});
   }
   result["rows"] = out_rows;
   return result.dump(2) + "\n";

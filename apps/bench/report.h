@@ -14,6 +14,9 @@ namespace axon::bench {
 // An aligned table: one line per row.
 void print_table(const std::vector<Row>& rows, std::FILE* out);
 
+// --profile: each row's profile table, headed by the row.
+void print_profiles(const std::vector<Row>& rows, int64_t steps, std::FILE* out);
+
 // Every figure of every row, the options, the machine, axon's version and commit, the date.
 std::string to_json(const BenchOptions& options, const MachineInfo& machine,
                     const std::vector<Row>& rows);

@@ -171,6 +171,19 @@ int64_t peak_rss_bytes() {
   return 0;
 }
 
+// --profile: `steps` eager steps under the profiler, after one unrecorded step (graphed rows'
+// first eager step after their capture sets up what the graph had).
+void profile_steps(Row& row, int64_t steps, Device device, const std::function<void()>& step) {
+  step();
+  synchronize(device);
+  profiler::Profile profile;
+  for (int64_t i = 0; i < steps; ++i) step();
+  profile.stop();
+  const char* sort_by = device.is_cuda() ? "self_device_time_total" : "self_cpu_time_total";
+  row.profile = profile.key_averages(sort_by);
+  row.profile_table = profile.table(sort_by);
+}
+
 Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_size,
             const std::string& device_name, const data::datasets::TensorDataset* dataset) {
   const Device device = device_name == "cuda" ? Device(kCUDA, 0) : Device(kCPU);
@@ -235,6 +248,32 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     mark(5);
   };
 
+  // An eager step on a batch of its own, with its phases as profiler scopes.
+  auto eager_step = [&] {
+    Batch batch;
+    {
+      profiler::RecordFunction scope("data");
+      batch = next_batch();
+    }
+    Tensor images, labels;
+    {
+      profiler::RecordFunction scope("h2d");
+      images = batch.data.to(TensorOptions(device), /*non_blocking=*/true);
+      labels = batch.target.to(TensorOptions(device), /*non_blocking=*/true);
+    }
+    {
+      profiler::RecordFunction scope("forward");
+      loss = F::cross_entropy(net->forward(images), labels);
+    }
+    {
+      profiler::RecordFunction scope("backward");
+      loss.backward();
+    }
+    profiler::RecordFunction scope("optimizer");
+    optimizer->step();
+    optimizer->zero_grad();
+  };
+
   if (graphed) {
     // Eager steps on the static tensors first (cuDNN and cuBLAS set up, algorithms chosen, the
     // momentum buffers made), then the capture. The gradients are set to none before it, so the
@@ -287,6 +326,7 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     if (p != kCopy || copy_is_separate) row.phase_ms[p] = median(phase_ms[p]);
   }
   train_graph.reset();
+  if (o.profile > 0) profile_steps(row, o.profile, device, eager_step);
 
   // Inference: forward passes over batches already on the device; graphed, a replay of the
   // forward captured on a static input, which each pass first copies its batch into.

@@ -4,6 +4,8 @@
 //   copy, forward, backward, optimizer), then the same for inference (eval, NoGradGuard,
 //   forward only), synchronising the GPU before every clock reading.
 
+#include <axon/profiler.h>
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -44,6 +46,11 @@ struct Row {
   // This row's throughput over the CPU row of the same model and batch size (CUDA rows, when
   // both ran).
   std::optional<double> gpu_cpu_train_ratio, gpu_cpu_infer_ratio;
+  // --profile N: the key averages of N eager training steps (untimed, after the timed ones;
+  // eager on --cuda-graph rows too, so that each kernel is seen), sorted by self device time on
+  // a GPU and self CPU time on the CPU, and their table.
+  std::vector<profiler::FunctionEventAvg> profile;
+  std::string profile_table;
 };
 
 // Checks what can be checked before anything runs (devices, --cuda-graph, the dataset against

@@ -10,6 +10,7 @@
 #include "axon/autograd/engine.h"
 
 #include <algorithm>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -19,6 +20,7 @@
 #include "axon/autograd/node.h"
 #include "axon/functions.h"
 #include "core/autograd/accumulate_grad.h"
+#include "core/profiling.h"
 
 namespace axon::autograd {
 namespace {
@@ -107,7 +109,11 @@ class GraphTask {
           dynamic_cast<AccumulateGrad*>(node.get()) != nullptr) {
         continue;
       }
+      std::optional<profiler::RecordFunction> profiled;
+      if (detail::profiler_recording()) [[unlikely]]
+        profiled.emplace(node->name());
       variable_list outputs = node->apply(std::move(inputs));
+      profiled.reset();
       if (!keep_graph_) node->release_variables();
       AXON_INTERNAL_ASSERT(outputs.size() == node->num_outputs() ||
                                dynamic_cast<AccumulateGrad*>(node.get()) != nullptr,

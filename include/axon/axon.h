@@ -14,6 +14,7 @@
 #include "axon/nn.h"
 #include "axon/optim.h"
 #include "axon/print.h"
+#include "axon/profiler.h"
 #include "axon/random.h"
 #include "axon/scalar.h"
 #include "axon/serialize.h"

@@ -494,6 +494,14 @@ enum class UnaryOp : uint8_t { AXON_UNARY_OPS(AXON_ENUM_ENTRY) };
 enum class BinaryOp : uint8_t { AXON_BINARY_OPS(AXON_ENUM_ENTRY) };
 #undef AXON_ENUM_ENTRY
 
+// The ops' names, for the profiler's labels (core/dispatch.h finds kernel_op_name by ADL).
+#define AXON_NAME_ENTRY(name, functor) #name,
+inline constexpr const char* kUnaryOpNames[] = {AXON_UNARY_OPS(AXON_NAME_ENTRY)};
+inline constexpr const char* kBinaryOpNames[] = {AXON_BINARY_OPS(AXON_NAME_ENTRY)};
+#undef AXON_NAME_ENTRY
+inline const char* kernel_op_name(UnaryOp op) { return kUnaryOpNames[static_cast<int>(op)]; }
+inline const char* kernel_op_name(BinaryOp op) { return kBinaryOpNames[static_cast<int>(op)]; }
+
 #define AXON_TYPES_ENTRY(name, functor) functor::types,
 inline constexpr unsigned kUnaryOpTypes[] = {AXON_UNARY_OPS(AXON_TYPES_ENTRY)};
 inline constexpr unsigned kBinaryOpTypes[] = {AXON_BINARY_OPS(AXON_TYPES_ENTRY)};

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -89,10 +90,11 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
     EXPECT_TRUE(j["machine"]["gpu_name"].is_null());
     EXPECT_TRUE(j["machine"]["gpu_driver"].is_null());
   }
-  expect_keys(j["config"],
-              {"models", "batch_sizes", "devices", "warmup", "steps", "repeats", "threads",
-               "optimizer", "lr", "momentum", "dataset", "cuda_graph", "tf32", "seed"},
-              "config");
+  expect_keys(
+      j["config"],
+      {"models", "batch_sizes", "devices", "warmup", "steps", "repeats", "threads", "optimizer",
+       "lr", "momentum", "dataset", "cuda_graph", "tf32", "profile_steps", "seed"},
+      "config");
   EXPECT_EQ(j["config"]["optimizer"], "sgd");
   EXPECT_EQ(j["config"]["momentum"], 0.9);
   EXPECT_EQ(j["config"]["dataset"], "synthetic");
@@ -109,7 +111,7 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
                  "train_images_per_s_repeats", "infer_images_per_s", "infer_images_per_s_repeats",
                  "step_ms_median", "step_ms_p90", "timed_steps", "phase_ms_median",
                  "peak_host_rss_bytes", "peak_host_rss_reset_per_row", "peak_cuda_allocated_bytes",
-                 "gpu_cpu_train_ratio", "gpu_cpu_infer_ratio", "final_loss"},
+                 "gpu_cpu_train_ratio", "gpu_cpu_infer_ratio", "final_loss", "profile"},
                 what);
     EXPECT_EQ(row["model"], models[i]);
     EXPECT_EQ(row["batch_size"], 2);
@@ -138,7 +140,56 @@ TEST_F(AxonBenchTest, TinyRunWritesEveryField) {
     EXPECT_TRUE(row["gpu_cpu_train_ratio"].is_null()) << what;
     // Cross-entropy over 10 classes at initialisation: near ln 10.
     EXPECT_NEAR(row["final_loss"].get<double>(), std::log(10.0), 0.7) << what;
+    EXPECT_TRUE(row["profile"].empty()) << what << ": no --profile";
   }
+  EXPECT_EQ(r.out.find("profile:"), std::string::npos) << r.out;
+}
+
+// --profile N: each row's kernels and autograd nodes over N eager steps, printed and in the JSON.
+TEST_F(AxonBenchTest, ProfileCountsEachRowsKernelsAndNodes) {
+  std::vector<std::string> devices = {"cpu"};
+  if (axon::cuda::is_available()) devices.push_back("cuda");
+  for (const std::string& device : devices) {
+    Result r = run(tiny() + "--models lenet5 --profile 3 --devices " + device);
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("profile: lenet5 batch 2 on " + device + ", 3 eager training steps"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("conv2d_forward_kernel"), std::string::npos) << r.out;
+    const json j = json::parse(slurp(dir_ / "out.json"));
+    EXPECT_EQ(j["config"]["profile_steps"], 3);
+    const json& profile = j["rows"][0]["profile"];
+    std::map<std::string, json> by_name;
+    for (const json& entry : profile) {
+      expect_keys(entry,
+                  {"name", "device", "count", "cpu_time_total_us", "self_cpu_time_total_us",
+                   "device_time_total_us", "self_device_time_total_us"},
+                  "profile entry");
+      by_name[entry["name"]] = entry;
+    }
+    // LeNet-5 has two convolutions; the first one's input needs no gradient.
+    ASSERT_TRUE(by_name.contains("conv2d_forward_kernel")) << profile.dump();
+    EXPECT_EQ(by_name["conv2d_forward_kernel"]["count"], 6);
+    EXPECT_EQ(by_name["conv2d_forward_kernel"]["device"], device);
+    EXPECT_EQ(by_name["conv2d_backward_input_kernel"]["count"], 3);
+    EXPECT_EQ(by_name["ConvolutionBackward0"]["count"], 6);
+    EXPECT_EQ(by_name["sgd_step_kernel"]["count"], 3);
+    for (const char* phase : {"forward", "backward", "optimizer"}) {
+      ASSERT_TRUE(by_name.contains(phase)) << phase;
+      EXPECT_EQ(by_name[phase]["count"], 3);
+      EXPECT_GT(by_name[phase]["cpu_time_total_us"].get<double>(), 0) << phase;
+    }
+    const bool cuda = device == "cuda";
+    EXPECT_EQ(by_name["conv2d_forward_kernel"]["self_device_time_total_us"].get<double>() > 0,
+              cuda);
+    // Sorted by self device time on the GPU, self CPU time on the CPU.
+    const char* key = cuda ? "self_device_time_total_us" : "self_cpu_time_total_us";
+    for (size_t i = 1; i < profile.size(); ++i) {
+      EXPECT_GE(profile[i - 1][key].get<double>(), profile[i][key].get<double>()) << i;
+    }
+  }
+  Result r = run("--profile -1");
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
 }
 
 // On a GPU: the CUDA rows, their memory and events, and the GPU/CPU ratio.

@@ -1,0 +1,30 @@
+#pragma once
+// What dispatch and the autograd engine need of the profiler (include/axon/profiler.h): one
+// relaxed load to see whether a Profile records, and a scope type to time a call.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "axon/profiler.h"
+
+namespace axon::detail {
+
+extern std::atomic<bool> g_profiler_recording;
+inline bool profiler_recording() { return g_profiler_recording.load(std::memory_order_relaxed); }
+
+// A timed scope in the recording profile: a kernel call on `device` (timed on a CUDA device's
+// stream too), or with kCPU any other scope. Constructed only while profiler_recording().
+class KernelScope {
+ public:
+  KernelScope(std::string name, Device device);
+  ~KernelScope();
+  KernelScope(const KernelScope&) = delete;
+  KernelScope& operator=(const KernelScope&) = delete;
+
+ private:
+  std::shared_ptr<profiler::Profile::Session> session_;
+  int64_t index_ = -1;
+};
+
+}  // namespace axon::detail
