@@ -12,11 +12,17 @@
 // table (and, for kernels whose first argument is an op enum, after the op: kernel_op_name()).
 
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "axon/device.h"
 #include "axon/error.h"
 #include "core/profiling.h"
+
+namespace axon {
+class Tensor;
+}  // namespace axon
 
 namespace axon::detail {
 
@@ -26,6 +32,15 @@ template <typename Op>
 concept NamedKernelOp = requires(Op op) {
   kernel_op_name(op);
 };
+
+// The sizes of a kernel call's tensor arguments, for the profiler's record_shapes.
+template <typename Arg>
+void add_input_shape(std::vector<std::vector<int64_t>>& shapes, const Arg& arg) {
+  if constexpr (std::is_same_v<Arg, Tensor>) {
+    shapes.emplace_back();
+    if (arg.defined()) shapes.back().assign(arg.sizes().begin(), arg.sizes().end());
+  }
+}
 
 template <typename Fn>
 class KernelCall;
@@ -41,6 +56,11 @@ class KernelCall<R(Args...)> {
       return fn_(std::forward<Args>(args)...);
     }
     KernelScope scope(label(args...), device_);
+    if (profiler_records_shapes()) {
+      std::vector<std::vector<int64_t>> shapes;
+      (add_input_shape(shapes, args), ...);
+      scope.set_input_shapes(std::move(shapes));
+    }
     return fn_(std::forward<Args>(args)...);
   }
 

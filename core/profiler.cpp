@@ -5,6 +5,7 @@
 #include "axon/profiler.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +26,7 @@
 namespace axon {
 namespace detail {
 std::atomic<bool> g_profiler_recording{false};
+std::atomic<bool> g_profiler_records_shapes{false};
 }  // namespace detail
 
 namespace profiler {
@@ -113,6 +115,11 @@ struct Profile::Session {
     }
   }
 
+  void set_input_shapes(int64_t index, std::vector<std::vector<int64_t>> shapes) {
+    std::lock_guard lock(mutex);
+    if (!stopped) events[index].input_shapes = std::move(shapes);
+  }
+
   // Ends recording: open scopes end now; self and device times are summed up.
   void finish() {
     std::lock_guard lock(mutex);
@@ -171,11 +178,12 @@ std::string format_time(double us) {
 
 }  // namespace
 
-Profile::Profile() : session_(std::make_shared<Session>()) {
+Profile::Profile(ProfileOptions options) : session_(std::make_shared<Session>()) {
   std::lock_guard lock(g_active_mutex);
   AXON_CHECK(g_active == nullptr,
              "profiler::Profile: another Profile is recording; stop it first (one at a time)");
   g_active = session_;
+  detail::g_profiler_records_shapes.store(options.record_shapes, std::memory_order_relaxed);
   detail::g_profiler_recording.store(true, std::memory_order_relaxed);
 }
 
@@ -192,6 +200,7 @@ void Profile::stop() {
     if (g_active == session_) {
       g_active = nullptr;
       detail::g_profiler_recording.store(false, std::memory_order_relaxed);
+      detail::g_profiler_records_shapes.store(false, std::memory_order_relaxed);
     }
   }
   session_->finish();
@@ -204,13 +213,18 @@ const std::vector<FunctionEvent>& Profile::events() const {
   return session_->events;
 }
 
-std::vector<FunctionEventAvg> Profile::key_averages(std::string_view sort_by) const {
+std::vector<FunctionEventAvg> Profile::key_averages(std::string_view sort_by,
+                                                    bool group_by_input_shape) const {
+  using Shapes = std::vector<std::vector<int64_t>>;
   std::vector<FunctionEventAvg> averages;
-  std::map<std::tuple<std::string, DeviceType, int>, size_t> row_of;
+  std::map<std::tuple<std::string, DeviceType, int, Shapes>, size_t> row_of;
   for (const FunctionEvent& event : events()) {
-    auto [it, added] = row_of.try_emplace({event.name, event.device.type(), event.device.index()},
-                                          averages.size());
-    if (added) averages.push_back({.name = event.name, .device = event.device});
+    const Shapes& shapes = group_by_input_shape ? event.input_shapes : Shapes{};
+    auto [it, added] = row_of.try_emplace(
+        {event.name, event.device.type(), event.device.index(), shapes}, averages.size());
+    if (added) {
+      averages.push_back({.name = event.name, .device = event.device, .input_shapes = shapes});
+    }
     FunctionEventAvg& avg = averages[it->second];
     ++avg.count;
     avg.cpu_time_total_us += event.cpu_us();
@@ -225,8 +239,9 @@ std::vector<FunctionEventAvg> Profile::key_averages(std::string_view sort_by) co
   return averages;
 }
 
-std::string Profile::table(std::string_view sort_by, int64_t row_limit) const {
-  const std::vector<FunctionEventAvg> averages = key_averages(sort_by);
+std::string Profile::table(std::string_view sort_by, int64_t row_limit,
+                           bool group_by_input_shape) const {
+  const std::vector<FunctionEventAvg> averages = key_averages(sort_by, group_by_input_shape);
   double self_cpu_total = 0, self_device_total = 0;
   size_t name_width = 4;
   for (const auto& avg : averages) {
@@ -239,7 +254,8 @@ std::string Profile::table(std::string_view sort_by, int64_t row_limit) const {
                                 "Device", "Self CPU", "%", "CPU total");
   if (device_columns)
     out += fmt::format("  {:>12}  {:>6}  {:>12}", "Self device", "%", "Device total");
-  out += fmt::format("  {:>7}  {:>12}\n", "Calls", "CPU avg");
+  out += fmt::format("  {:>7}  {:>12}{}\n", "Calls", "CPU avg",
+                     group_by_input_shape ? "  Input shapes" : "");
   const size_t rows =
       row_limit < 0 ? averages.size() : std::min(averages.size(), static_cast<size_t>(row_limit));
   auto percent = [](double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
@@ -254,8 +270,9 @@ std::string Profile::table(std::string_view sort_by, int64_t row_limit) const {
                          percent(avg.self_device_time_total_us, self_device_total),
                          format_time(avg.device_time_total_us));
     }
-    out += fmt::format("  {:>7}  {:>12}\n", avg.count,
+    out += fmt::format("  {:>7}  {:>12}", avg.count,
                        format_time(avg.cpu_time_total_us / static_cast<double>(avg.count)));
+    out += group_by_input_shape ? fmt::format("  {}\n", avg.input_shapes) : "\n";
   }
   out += fmt::format("Self CPU time total: {}\n", format_time(self_cpu_total));
   if (device_columns)
@@ -264,29 +281,26 @@ std::string Profile::table(std::string_view sort_by, int64_t row_limit) const {
 }
 
 void Profile::export_chrome_trace(const std::string& path) const {
-  nlohmann::json trace = nlohmann::json::array();
+  using nlohmann::json;
+  // A complete ("X") event: host scopes in process 0 by thread, device times in 1 by device.
+  auto complete = [](const FunctionEvent& event, int pid, json tid, double ts, double dur) {
+    return json{{"name", event.name}, {"ph", "X"},  {"cat", pid == 0 ? "host" : "device"},
+                {"pid", pid},         {"tid", tid}, {"ts", ts},
+                {"dur", dur}};
+  };
+  json trace = json::array();
   for (const FunctionEvent& event : events()) {
-    trace.push_back({{"name", event.name},
-                     {"ph", "X"},
-                     {"cat", "host"},
-                     {"pid", 0},
-                     {"tid", event.thread},
-                     {"ts", event.start_us},
-                     {"dur", event.cpu_us()},
-                     {"args", {{"device", event.device.str()}}}});
+    trace.push_back(complete(event, 0, event.thread, event.start_us, event.cpu_us()));
+    trace.back()["args"]["device"] = event.device.str();
+    if (!event.input_shapes.empty()) trace.back()["args"]["input_shapes"] = event.input_shapes;
     if (event.self_device_us > 0) {
-      trace.push_back({{"name", event.name},
-                       {"ph", "X"},
-                       {"cat", "device"},
-                       {"pid", 1},
-                       {"tid", event.device.str()},
-                       {"ts", event.device_start_us},
-                       {"dur", event.self_device_us}});
+      trace.push_back(
+          complete(event, 1, event.device.str(), event.device_start_us, event.self_device_us));
     }
   }
   std::ofstream file(path);
   AXON_CHECK(file.good(), "Profile::export_chrome_trace: cannot write '{}'", path);
-  file << nlohmann::json{{"traceEvents", std::move(trace)}}.dump() << '\n';
+  file << json{{"traceEvents", std::move(trace)}}.dump() << '\n';
   file.close();
   AXON_CHECK(!file.fail(), "Profile::export_chrome_trace: writing '{}' failed", path);
 }
@@ -306,6 +320,10 @@ bool is_enabled() { return detail::profiler_recording(); }
 }  // namespace profiler
 
 namespace detail {
+
+void KernelScope::set_input_shapes(std::vector<std::vector<int64_t>> shapes) {
+  if (index_ >= 0) session_->set_input_shapes(index_, std::move(shapes));
+}
 
 KernelScope::KernelScope(std::string name, Device device) : session_(profiler::active_session()) {
   if (session_ != nullptr) index_ = session_->begin(std::move(name), device, true);

@@ -5,13 +5,17 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "axon/profiler.h"
 
 namespace axon::detail {
 
-extern std::atomic<bool> g_profiler_recording;
+extern std::atomic<bool> g_profiler_recording, g_profiler_records_shapes;
 inline bool profiler_recording() { return g_profiler_recording.load(std::memory_order_relaxed); }
+inline bool profiler_records_shapes() {
+  return g_profiler_records_shapes.load(std::memory_order_relaxed);
+}
 
 // A timed scope in the recording profile: a kernel call on `device` (timed on a CUDA device's
 // stream too), or with kCPU any other scope. Constructed only while profiler_recording().
@@ -19,6 +23,7 @@ class KernelScope {
  public:
   KernelScope(std::string name, Device device);
   ~KernelScope();
+  void set_input_shapes(std::vector<std::vector<int64_t>> shapes);
   KernelScope(const KernelScope&) = delete;
   KernelScope& operator=(const KernelScope&) = delete;
 

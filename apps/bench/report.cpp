@@ -122,6 +122,7 @@ std::string to_json(const BenchOptions& o, const MachineInfo& m, const std::vect
     for (const profiler::FunctionEventAvg& avg : r.profile) {
       profile.push_back({{"name", avg.name},
                          {"device", avg.device.str()},
+                         {"input_shapes", avg.input_shapes},
                          {"count", avg.count},
                          {"cpu_time_total_us", avg.cpu_time_total_us},
                          {"self_cpu_time_total_us", avg.self_cpu_time_total_us},

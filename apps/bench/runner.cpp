@@ -176,12 +176,12 @@ int64_t peak_rss_bytes() {
 void profile_steps(Row& row, int64_t steps, Device device, const std::function<void()>& step) {
   step();
   synchronize(device);
-  profiler::Profile profile;
+  profiler::Profile profile({.record_shapes = true});
   for (int64_t i = 0; i < steps; ++i) step();
   profile.stop();
   const char* sort_by = device.is_cuda() ? "self_device_time_total" : "self_cpu_time_total";
-  row.profile = profile.key_averages(sort_by);
-  row.profile_table = profile.table(sort_by);
+  row.profile = profile.key_averages(sort_by, /*group_by_input_shape=*/true);
+  row.profile_table = profile.table(sort_by, -1, /*group_by_input_shape=*/true);
 }
 
 Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_size,

@@ -47,8 +47,9 @@ struct Row {
   // both ran).
   std::optional<double> gpu_cpu_train_ratio, gpu_cpu_infer_ratio;
   // --profile N: the key averages of N eager training steps (untimed, after the timed ones;
-  // eager on --cuda-graph rows too, so that each kernel is seen), sorted by self device time on
-  // a GPU and self CPU time on the CPU, and their table.
+  // eager on --cuda-graph rows too, so that each kernel is seen), grouped by input shape (one
+  // row per layer's kernel call), sorted by self device time on a GPU and self CPU time on the
+  // CPU, and their table.
   std::vector<profiler::FunctionEventAvg> profile;
   std::string profile_table;
 };

@@ -4,7 +4,8 @@
 // RecordFunction scope is timed on the host, and kernel calls on a CUDA device also on the
 // device, with a pair of CUDA events around each on its stream.
 //
-//   axon::profiler::Profile profile;            // starts recording
+//   axon::profiler::Profile profile;            // starts recording ({.record_shapes = true}:
+//                                               // and each kernel call's tensor shapes)
 //   for (int i = 0; i < 10; ++i) train_step();
 //   profile.stop();                             // waits for the devices, reads their times
 //   fmt::print("{}", profile.table("self_cpu_time_total", 20));
@@ -36,16 +37,20 @@ struct FunctionEvent {
   double end_us = 0;
   double self_cpu_us = 0;  // end - start less the scopes directly inside
   double device_us = 0;    // device time of the CUDA kernel calls in this scope, its own included
-  double self_device_us = 0;   // device time of this kernel call itself (0 for other scopes)
+  double self_device_us = 0;  // device time of this kernel call itself (0 for other scopes)
+  // With record_shapes: the sizes of the kernel call's tensor arguments, in order ([] for an
+  // undefined one, such as a missing bias); empty otherwise.
+  std::vector<std::vector<int64_t>> input_shapes;
   double device_start_us = 0;  // when it began on the device, on the host's clock (by its
                                // device's first timed call, taken to begin at its launch)
   double cpu_us() const { return end_us - start_us; }
 };
 
-// key_averages(): the events of one name and device together.
+// key_averages(): the events of one name and device (and input shapes, when grouped by them).
 struct FunctionEventAvg {
   std::string name;
   Device device = kCPU;
+  std::vector<std::vector<int64_t>> input_shapes;  // when grouped by them
   int64_t count = 0;
   double cpu_time_total_us = 0;
   double self_cpu_time_total_us = 0;
@@ -53,10 +58,16 @@ struct FunctionEventAvg {
   double self_device_time_total_us = 0;
 };
 
+struct ProfileOptions {
+  // Record each kernel call's tensor shapes (torch.profiler's record_shapes), so that the calls
+  // of one kernel on different layers can be told apart (key_averages' group_by_input_shape).
+  bool record_shapes = false;
+};
+
 class Profile {
  public:
   // Starts recording; an axon::Error while another Profile records.
-  Profile();
+  explicit Profile(ProfileOptions options = {});
   ~Profile();
   Profile(const Profile&) = delete;
   Profile& operator=(const Profile&) = delete;
@@ -70,9 +81,13 @@ class Profile {
   // Sorted by `sort_by` (largest first): "cpu_time_total", "self_cpu_time_total",
   // "device_time_total", "self_device_time_total" or "count"; PyTorch's "cuda_time_total" and
   // "self_cuda_time_total" name the device columns too.
-  std::vector<FunctionEventAvg> key_averages(std::string_view sort_by = "cpu_time_total") const;
-  // key_averages() as an aligned text table of at most `row_limit` rows (-1: all), with totals.
-  std::string table(std::string_view sort_by = "cpu_time_total", int64_t row_limit = -1) const;
+  // With group_by_input_shape, calls of one kernel with different shapes are separate rows.
+  std::vector<FunctionEventAvg> key_averages(std::string_view sort_by = "cpu_time_total",
+                                             bool group_by_input_shape = false) const;
+  // key_averages() as an aligned text table of at most `row_limit` rows (-1: all), with totals;
+  // grouped by input shape, with a column of them.
+  std::string table(std::string_view sort_by = "cpu_time_total", int64_t row_limit = -1,
+                    bool group_by_input_shape = false) const;
   // Chrome's trace-event JSON ("X" events, microseconds): host scopes on their threads, and the
   // device time of each CUDA kernel call after its launch on a row of its own.
   void export_chrome_trace(const std::string& path) const;

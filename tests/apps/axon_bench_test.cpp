@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -159,29 +160,37 @@ TEST_F(AxonBenchTest, ProfileCountsEachRowsKernelsAndNodes) {
     const json j = json::parse(slurp(dir_ / "out.json"));
     EXPECT_EQ(j["config"]["profile_steps"], 3);
     const json& profile = j["rows"][0]["profile"];
-    std::map<std::string, json> by_name;
+    std::map<std::string, std::vector<json>> by_name;  // rows per name: one per input shapes
     for (const json& entry : profile) {
       expect_keys(entry,
-                  {"name", "device", "count", "cpu_time_total_us", "self_cpu_time_total_us",
-                   "device_time_total_us", "self_device_time_total_us"},
+                  {"name", "device", "input_shapes", "count", "cpu_time_total_us",
+                   "self_cpu_time_total_us", "device_time_total_us", "self_device_time_total_us"},
                   "profile entry");
-      by_name[entry["name"]] = entry;
+      by_name[entry["name"]].push_back(entry);
     }
-    // LeNet-5 has two convolutions; the first one's input needs no gradient.
-    ASSERT_TRUE(by_name.contains("conv2d_forward_kernel")) << profile.dump();
-    EXPECT_EQ(by_name["conv2d_forward_kernel"]["count"], 6);
-    EXPECT_EQ(by_name["conv2d_forward_kernel"]["device"], device);
-    EXPECT_EQ(by_name["conv2d_backward_input_kernel"]["count"], 3);
-    EXPECT_EQ(by_name["ConvolutionBackward0"]["count"], 6);
-    EXPECT_EQ(by_name["sgd_step_kernel"]["count"], 3);
-    for (const char* phase : {"forward", "backward", "optimizer"}) {
-      ASSERT_TRUE(by_name.contains(phase)) << phase;
-      EXPECT_EQ(by_name[phase]["count"], 3);
-      EXPECT_GT(by_name[phase]["cpu_time_total_us"].get<double>(), 0) << phase;
-    }
+    // LeNet-5's two convolutions, each its own row; the first one's input needs no gradient.
+    const std::vector<json>& conv = by_name["conv2d_forward_kernel"];
+    ASSERT_EQ(conv.size(), 2U) << profile.dump();
     const bool cuda = device == "cuda";
-    EXPECT_EQ(by_name["conv2d_forward_kernel"]["self_device_time_total_us"].get<double>() > 0,
-              cuda);
+    std::vector<std::vector<int64_t>> weights;
+    for (const json& row : conv) {
+      EXPECT_EQ(row["count"], 3);
+      EXPECT_EQ(row["device"], device);
+      weights.push_back(row["input_shapes"][2]);  // out, input, weight, bias
+      EXPECT_EQ(row["self_device_time_total_us"].get<double>() > 0, cuda);
+    }
+    std::sort(weights.begin(), weights.end());
+    EXPECT_EQ(weights, (std::vector<std::vector<int64_t>>{{6, 1, 5, 5}, {16, 6, 5, 5}}));
+    ASSERT_EQ(by_name["conv2d_backward_input_kernel"].size(), 1U);
+    EXPECT_EQ(by_name["conv2d_backward_input_kernel"][0]["count"], 3);
+    ASSERT_EQ(by_name["ConvolutionBackward0"].size(), 1U);  // a node: no shapes
+    EXPECT_EQ(by_name["ConvolutionBackward0"][0]["count"], 6);
+    EXPECT_EQ(by_name["sgd_step_kernel"].at(0)["count"], 3);
+    for (const char* phase : {"forward", "backward", "optimizer"}) {
+      ASSERT_EQ(by_name[phase].size(), 1U) << phase;
+      EXPECT_EQ(by_name[phase][0]["count"], 3);
+      EXPECT_GT(by_name[phase][0]["cpu_time_total_us"].get<double>(), 0) << phase;
+    }
     // Sorted by self device time on the GPU, self CPU time on the CPU.
     const char* key = cuda ? "self_device_time_total_us" : "self_cpu_time_total_us";
     for (size_t i = 1; i < profile.size(); ++i) {

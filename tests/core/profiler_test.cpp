@@ -162,16 +162,63 @@ TEST_P(ProfilerTest, KeyAveragesSumPerNameAndSortLargestFirst) {
   EXPECT_NE(profile.table().find("fast"), std::string::npos);
 }
 
+TEST_P(ProfilerTest, RecordShapesTellsTheCallsOfOneKernelApart) {
+  Tensor x = randn({2, 3, 8, 8}, options());
+  Tensor w1 = randn({4, 3, 3, 3}, options()), w2 = randn({5, 4, 3, 3}, options());
+  Tensor b2 = randn({5}, options());
+  auto two_convolutions = [&] { return conv2d(conv2d(x, w1), w2, b2); };
+  {
+    Profile plain;
+    two_convolutions();
+    plain.stop();
+    for (const FunctionEvent& event : plain.events()) EXPECT_TRUE(event.input_shapes.empty());
+  }
+  Profile profile({.record_shapes = true});
+  for (int i = 0; i < 2; ++i) two_convolutions();
+  profile.stop();
+  using Shapes = std::vector<std::vector<int64_t>>;
+  // The kernel's tensor arguments: out, input, weight, bias (none: []).
+  const Shapes first = {{2, 4, 6, 6}, {2, 3, 8, 8}, {4, 3, 3, 3}, {}};
+  const Shapes second = {{2, 5, 4, 4}, {2, 4, 6, 6}, {5, 4, 3, 3}, {5}};
+  const auto conv = named(profile, "conv2d_forward_kernel");
+  ASSERT_EQ(conv.size(), 4U);
+  EXPECT_EQ(conv[0]->input_shapes, first);
+  EXPECT_EQ(conv[1]->input_shapes, second);
+
+  auto conv_rows = [&](bool by_shape) {
+    std::vector<profiler::FunctionEventAvg> rows;
+    for (const auto& avg : profile.key_averages("count", by_shape)) {
+      if (avg.name == "conv2d_forward_kernel") rows.push_back(avg);
+    }
+    return rows;
+  };
+  const auto merged = conv_rows(false);
+  ASSERT_EQ(merged.size(), 1U);
+  EXPECT_EQ(merged[0].count, 4);
+  EXPECT_TRUE(merged[0].input_shapes.empty());
+  const auto split = conv_rows(true);
+  ASSERT_EQ(split.size(), 2U);
+  EXPECT_EQ(split[0].count, 2);
+  EXPECT_EQ(split[1].count, 2);
+  EXPECT_EQ(split[0].input_shapes, first);  // equal counts keep the order of first appearance
+  EXPECT_EQ(split[1].input_shapes, second);
+  const std::string table = profile.table("count", -1, true);
+  EXPECT_NE(table.find("Input shapes"), std::string::npos) << table;
+  EXPECT_NE(table.find("[[2, 5, 4, 4], [2, 4, 6, 6], [5, 4, 3, 3], [5]]"), std::string::npos)
+      << table;
+  EXPECT_EQ(profile.table().find("Input shapes"), std::string::npos);
+}
+
 TEST_P(ProfilerTest, ChromeTraceHoldsEveryEvent) {
   testing::ScratchDir dir;
-  Profile profile;
+  Profile profile({.record_shapes = true});
   train_step();
   profile.stop();
   profile.export_chrome_trace(dir.file("trace.json"));
   std::ifstream file(dir.file("trace.json"));
   const json trace = json::parse(file);
   const auto& events = profile.events();
-  size_t host = 0, on_device = 0;
+  size_t host = 0, on_device = 0, with_shapes = 0;
   for (const json& entry : trace.at("traceEvents")) {
     EXPECT_EQ(entry.at("ph"), "X");
     if (entry.at("cat") == "host") {
@@ -179,11 +226,18 @@ TEST_P(ProfilerTest, ChromeTraceHoldsEveryEvent) {
       EXPECT_EQ(entry.at("name"), event.name);
       EXPECT_DOUBLE_EQ(entry.at("ts").get<double>(), event.start_us);
       EXPECT_DOUBLE_EQ(entry.at("dur").get<double>(), event.cpu_us());
+      if (event.input_shapes.empty()) {
+        EXPECT_FALSE(entry.at("args").contains("input_shapes")) << event.name;
+      } else {
+        EXPECT_EQ(entry.at("args").at("input_shapes"), json(event.input_shapes)) << event.name;
+        ++with_shapes;
+      }
     } else {
       ++on_device;
     }
   }
   EXPECT_EQ(host, events.size());
+  EXPECT_GE(with_shapes, 2U);  // the convolution's forward and weight gradient at least
   const auto timed = std::count_if(events.begin(), events.end(),
                                    [](const auto& event) { return event.self_device_us > 0; });
   EXPECT_EQ(on_device, static_cast<size_t>(timed));

@@ -4,10 +4,10 @@
 #   cmake -DAXON_SOURCE_DIR=<repo> -P core_size.cmake
 # 9300 -> 10000 (2026-11-25): the corrected count below found 9768 lines already there, grown
 # unseen since the last raise, and 9892 with index_select.
-# 10000 -> 10400 (2026-12-07): the profiler (core/profiler.cpp, core/profiling.h,
-# include/axon/profiler.h: 370 lines, the core at 10368). It times every kernel-table call and
-# every autograd node, so it lives beside dispatch and the engine.
-set(kBudget 10400)
+# 10000 -> 10450 (2026-12-07): the profiler (core/profiler.cpp, core/profiling.h,
+# include/axon/profiler.h and its hooks: about 420 lines, the core at 10421). It times every
+# kernel-table call and every autograd node, so it lives beside dispatch and the engine.
+set(kBudget 10450)
 file(GLOB_RECURSE files
   ${AXON_SOURCE_DIR}/core/*.h ${AXON_SOURCE_DIR}/core/*.cpp
   ${AXON_SOURCE_DIR}/kernels/common/*.h
