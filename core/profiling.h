@@ -17,8 +17,8 @@ inline bool profiler_records_shapes() {
   return g_profiler_records_shapes.load(std::memory_order_relaxed);
 }
 
-// A timed scope in the recording profile: a kernel call on `device` (timed on a CUDA device's
-// stream too), or with kCPU any other scope. Constructed only while profiler_recording().
+// A kernel call's scope in the recording profile (KernelCall in core/dispatch.h), timed on a CUDA
+// device's stream too; nothing when no profile records.
 class KernelScope {
  public:
   KernelScope(std::string name, Device device);

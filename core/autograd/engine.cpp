@@ -110,8 +110,9 @@ class GraphTask {
         continue;
       }
       std::optional<profiler::RecordFunction> profiled;
-      if (detail::profiler_recording()) [[unlikely]]
-        profiled.emplace(node->name());
+      if (detail::profiler_recording()) [[unlikely]] {
+        profiled.emplace(node->name());  // the node's time, its kernels' inside it
+      }
       variable_list outputs = node->apply(std::move(inputs));
       profiled.reset();
       if (!keep_graph_) node->release_variables();
