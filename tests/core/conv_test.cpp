@@ -107,6 +107,51 @@ TEST_P(ConvTest, Gradcheck) {
   }
 }
 
+// The CPU weight gradient is summed over images in per-thread buffers (kernels/cpu/conv.cpp,
+// backward_weight): over a batch of 37, on 1 and on 2 threads, it must be the sum of each
+// image's own, in every column layout: wide rows with padding, plain im2col (stride 2), groups,
+// and 1x1 kernels with and without padding.
+TEST_P(ConvTest, WeightGradientOfManyImagesIsTheSumOverImages) {
+  using Shape = testing::Shape;
+  struct Case {
+    Shape x, w, stride, padding;
+    int64_t groups;
+  };
+  const std::vector<Case> cases = {
+      {{37, 2, 6, 7}, {3, 2, 3, 3}, {1}, {1, 2}, 1},
+      {{37, 2, 7, 6}, {3, 2, 3, 2}, {2, 1}, {0, 1}, 1},
+      {{37, 4, 5, 5}, {4, 2, 2, 3}, {1}, {1}, 2},
+      {{37, 3, 4, 4}, {2, 3, 1, 1}, {1}, {0}, 1},
+      {{37, 3, 4, 4}, {2, 3, 1, 1}, {1}, {1}, 1},
+  };
+  const int threads = get_num_threads();
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    for (const Case& c : cases) {
+      SCOPED_TRACE(::testing::Message()
+                   << t << " threads, x " << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
+      Tensor x = values(c.x, 0.3).detach(), w = values(c.w, 0.5), b = values({c.w[0]}, 0.7);
+      auto gradients = [&](const Tensor& images, const Tensor& grad_out) {
+        Tensor out = conv2d(images, w, b, c.stride, c.padding, {1}, c.groups);
+        return autograd::grad({out}, {w, b}, {grad_out});
+      };
+      // An upstream gradient that differs per output element, so every image weighs differently.
+      Tensor grad_out = values(conv2d(x, w, b, c.stride, c.padding, {1}, c.groups).sizes(), 0.9);
+      const variable_list whole = gradients(x, grad_out.detach());
+      Tensor w_sum = zeros_like(w), b_sum = zeros_like(b);
+      for (int64_t n = 0; n < c.x[0]; ++n) {
+        const variable_list one =
+            gradients(x.slice(0, n, n + 1), grad_out.slice(0, n, n + 1).detach());
+        w_sum = w_sum + one[0];
+        b_sum = b_sum + one[1];
+      }
+      EXPECT_TRUE(testing::same_values(whole[0], w_sum, 1e-11, 1e-11));
+      EXPECT_TRUE(testing::same_values(whole[1], b_sum, 1e-11, 1e-11));
+    }
+  }
+  set_num_threads(threads);
+}
+
 // Stride 1 builds its column matrix from whole shifted planes (Note [Wide rows] in
 // kernels/cpu/conv.cpp): the forward against a plain loop over the definition, for kernels,
 // paddings, dilations and groups that make the runs cross planes, end past the image, and skip
