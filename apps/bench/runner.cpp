@@ -218,60 +218,42 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
   Tensor static_images, static_labels;
   cuda::CUDAGraph train_graph;
 
-  // One training step, with the phase boundaries marked when a clock is given. A graphed step
-  // marks data, copy and the whole replay: its phases run as one launch.
+  // One training step. Its phases are marked when a clock is given, and each is a profiler scope
+  // named as in the JSON (nothing unless a profile records). A graphed step marks data, copy and
+  // the whole replay: its phases run as one launch. `eager` runs a graphed row's step eagerly
+  // (--profile, after the timed steps).
   Tensor loss;
-  auto train_step = [&](StepClock* clock, int64_t step) {
-    auto mark = [&](int boundary) {
-      if (clock) clock->mark(step, boundary);
+  auto train_step = [&](StepClock* clock, int64_t step, bool eager) {
+    auto phase = [&](int p, const auto& work) {
+      {
+        profiler::RecordFunction scope(phase_names()[p]);
+        work();
+      }
+      if (clock) clock->mark(step, p + 1);
     };
-    mark(0);
-    Batch batch = next_batch();
-    mark(1);
-    if (graphed) {
-      static_images.copy_(batch.data, /*non_blocking=*/true);
-      static_labels.copy_(batch.target, /*non_blocking=*/true);
-      mark(2);
+    if (clock) clock->mark(step, 0);
+    Batch batch;
+    phase(kData, [&] { batch = next_batch(); });
+    if (graphed && !eager) {
+      phase(kCopy, [&] {
+        static_images.copy_(batch.data, /*non_blocking=*/true);
+        static_labels.copy_(batch.target, /*non_blocking=*/true);
+      });
       train_graph.replay();
-      mark(kPhases);
+      if (clock) clock->mark(step, kPhases);
       return;
     }
-    Tensor images = batch.data.to(TensorOptions(device), /*non_blocking=*/true);
-    Tensor labels = batch.target.to(TensorOptions(device), /*non_blocking=*/true);
-    mark(2);
-    loss = F::cross_entropy(net->forward(images), labels);
-    mark(3);
-    loss.backward();
-    mark(4);
-    optimizer->step();
-    optimizer->zero_grad();
-    mark(5);
-  };
-
-  // An eager step on a batch of its own, with its phases as profiler scopes.
-  auto eager_step = [&] {
-    Batch batch;
-    {
-      profiler::RecordFunction scope("data");
-      batch = next_batch();
-    }
     Tensor images, labels;
-    {
-      profiler::RecordFunction scope("h2d");
+    phase(kCopy, [&] {
       images = batch.data.to(TensorOptions(device), /*non_blocking=*/true);
       labels = batch.target.to(TensorOptions(device), /*non_blocking=*/true);
-    }
-    {
-      profiler::RecordFunction scope("forward");
-      loss = F::cross_entropy(net->forward(images), labels);
-    }
-    {
-      profiler::RecordFunction scope("backward");
-      loss.backward();
-    }
-    profiler::RecordFunction scope("optimizer");
-    optimizer->step();
-    optimizer->zero_grad();
+    });
+    phase(kForward, [&] { loss = F::cross_entropy(net->forward(images), labels); });
+    phase(kBackward, [&] { loss.backward(); });
+    phase(kOptimizer, [&] {
+      optimizer->step();
+      optimizer->zero_grad();
+    });
   };
 
   if (graphed) {
@@ -296,7 +278,7 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     optimizer->step();
     train_graph.capture_end();
   } else {
-    for (int64_t i = 0; i < o.warmup; ++i) train_step(nullptr, i);
+    for (int64_t i = 0; i < o.warmup; ++i) train_step(nullptr, i, false);
   }
   StepClock clock(device, o.steps);
   std::vector<double> step_ms;
@@ -306,7 +288,7 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
   for (int64_t r = 0; r < o.repeats; ++r) {
     synchronize(device);
     const Clock::time_point start = Clock::now();
-    for (int64_t s = 0; s < o.steps; ++s) train_step(&clock, s);
+    for (int64_t s = 0; s < o.steps; ++s) train_step(&clock, s, false);
     synchronize(device);
     const double seconds = milliseconds(start, Clock::now()) / 1e3;
     row.train_repeats.push_back(static_cast<double>(batch_size * o.steps) / seconds);
@@ -326,7 +308,9 @@ Row run_row(const BenchOptions& o, const std::string& model_name, int64_t batch_
     if (p != kCopy || copy_is_separate) row.phase_ms[p] = median(phase_ms[p]);
   }
   train_graph.reset();
-  if (o.profile > 0) profile_steps(row, o.profile, device, eager_step);
+  if (o.profile > 0) {
+    profile_steps(row, o.profile, device, [&] { train_step(nullptr, 0, /*eager=*/true); });
+  }
 
   // Inference: forward passes over batches already on the device; graphed, a replay of the
   // forward captured on a static input, which each pass first copies its batch into.
