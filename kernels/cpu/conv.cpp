@@ -1,5 +1,7 @@
 // CPU convolution: im2col + GEMM (kernels/cpu/blas.h), one image per task across the OpenMP threads
 // (each thread's GEMM then runs on that thread alone). A single image leaves the threads to BLAS.
+// float32 stride-1 convolutions with few output channels take conv_direct.h's kernels instead,
+// forward and weight gradient, where the processor has AVX-512.
 // At stride 1 the column matrix is built from whole shifted planes (Note [Wide rows]); a 1x1
 // kernel there needs none: the (padded) image is its own column matrix.
 #include "kernels/common/conv.h"
@@ -7,11 +9,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/common/dtype_dispatch.h"
 #include "kernels/cpu/accumulate.h"
 #include "kernels/cpu/blas.h"
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/parallel.h"
 
 namespace axon::cpu {
@@ -261,7 +265,12 @@ void forward(const Tensor& out, const Tensor& input, const Tensor& weight, const
   const T* w = weight.data_ptr<T>();
   const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
   T* dst = out.data_ptr<T>();
+  bool direct = false;
+  if constexpr (std::is_same_v<T, float>) direct = direct_conv_applies(p);
   parallel_for(0, p.batch, 1, [&](int64_t begin, int64_t end) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (direct) return direct_conv_forward(in, w, b, p, begin, end, dst);
+    }
     Columns<T> cols(p, s);
     for (int64_t n = begin; n < end; ++n) {
       for (int64_t g = 0; g < p.groups; ++g) {
@@ -311,6 +320,8 @@ void backward_weight(const Tensor& grad_weight, const Tensor& grad_bias, const T
   T* gb = grad_bias.defined() ? grad_bias.data_ptr<T>() : nullptr;
   const int64_t weight_numel = p.out_channels * s.k;
   const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), p.batch));
+  bool direct = false;
+  if constexpr (std::is_same_v<T, float>) direct = gw && direct_conv_applies(p);
   std::vector<T> partial_weight(gw ? static_cast<size_t>(std::max(threads - 1, 0) * weight_numel)
                                    : 0);
   std::vector<double> bias_sum(gb ? static_cast<size_t>(threads * p.out_channels) : 0, 0.0);
@@ -318,11 +329,14 @@ void backward_weight(const Tensor& grad_weight, const Tensor& grad_bias, const T
     T* my_gw = gw ? (tid == 0 ? gw : partial_weight.data() + (tid - 1) * weight_numel) : nullptr;
     double* my_gb = gb ? bias_sum.data() + tid * p.out_channels : nullptr;
     if (my_gw) std::fill_n(my_gw, weight_numel, T(0));
+    if constexpr (std::is_same_v<T, float>) {
+      if (direct) direct_conv_weight_grad(go, in, p, begin, end, my_gw);
+    }
     Columns<T> cols(p, s);
     for (int64_t n = begin; n < end; ++n) {
       for (int64_t g = 0; g < p.groups; ++g) {
         const T* grad = go + (n * p.out_channels + g * s.c_out) * s.out_plane;
-        if (my_gw) {
+        if (my_gw && !direct) {
           const T* col = cols.gather(in + (n * p.in_channels + g * s.c_in) * s.in_plane);
           // weight_g[c_out, K] += grad_output_g[c_out, n] @ col[K, n]^T
           gemm(false, true, s.c_out, s.k, cols.n(), T(1), cols.widen(grad), cols.n(), col, cols.n(),

@@ -208,6 +208,56 @@ TEST_P(ConvTest, StrideOneMatchesAPlainLoop) {
   }
 }
 
+// float32 convolutions against the same ones in float64, on 1 and 2 threads. On the CPU,
+// float32 stride-1 convolutions with few output channels run direct kernels where the
+// processor has AVX-512 (Note [Direct weight gradient] in kernels/cpu/conv_weight_grad.cpp)
+// and float64 runs im2col + GEMM, so this compares the two paths. The cases cross the direct
+// kernels' edges: output channels that split into tiles of 4 and a rest (5, 7) or of 3 (6),
+// kernels wider than a tile (7) and 1 wide, rows longer than 16 lanes, padding, dilation,
+// groups, batches larger than one block of images, one image.
+TEST_P(ConvTest, Float32MatchesFloat64) {
+  using Shape = testing::Shape;
+  struct Case {
+    Shape x, w, padding, dilation;
+    int64_t groups;
+  };
+  const std::vector<Case> cases = {
+      {{64, 1, 28, 28}, {6, 1, 5, 5}, {2, 2}, {1, 1}, 1},     // LeNet-5's conv1
+      {{64, 6, 14, 14}, {16, 6, 5, 5}, {0, 0}, {1, 1}, 1},    // conv2
+      {{20, 3, 32, 32}, {6, 3, 5, 5}, {0, 0}, {1, 1}, 1},     // the CIFAR CNN's conv1
+      {{3, 2, 9, 23}, {7, 2, 3, 7}, {1, 3}, {2, 1}, 1},
+      {{2, 4, 6, 5}, {10, 2, 2, 1}, {0, 1}, {1, 2}, 2},
+      {{1, 3, 5, 17}, {5, 3, 1, 3}, {1, 0}, {1, 1}, 1},
+      {{2, 1, 4, 4}, {32, 1, 3, 3}, {1, 1}, {1, 1}, 1},
+  };
+  const int threads = get_num_threads();
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    for (const Case& c : cases) {
+      SCOPED_TRACE(::testing::Message()
+                   << t << " threads, x " << IntArrayRef(c.x) << " w " << IntArrayRef(c.w));
+      auto run = [&](DType dtype) {
+        Tensor x = values(c.x, 0.3, dtype), w = values(c.w, 0.5, dtype);
+        Tensor b = values({c.w[0]}, 0.7, dtype);
+        Tensor out = conv2d(x, w, b, 1, c.padding, c.dilation, c.groups);
+        const variable_list grads =
+            autograd::grad({out}, {x, w, b}, {values(out.sizes(), 0.9, dtype).detach()});
+        return std::vector<Tensor>{out, grads[0], grads[1], grads[2]};
+      };
+      const std::vector<Tensor> single = run(kFloat32), twice = run(kFloat64);
+      const char* names[] = {"output", "input gradient", "weight gradient", "bias gradient"};
+      for (size_t i = 0; i < single.size(); ++i) {
+        // Sums of up to ~50,000 float32 products of values within [-1, 1]: the tolerance is
+        // relative to the largest magnitude, far below what one wrong term adds.
+        const double scale = twice[i].abs().max().item<double>();
+        EXPECT_TRUE(testing::same_values(single[i].to(kFloat64), twice[i], 0, 1e-5 * scale))
+            << names[i];
+      }
+    }
+  }
+  set_num_threads(threads);
+}
+
 TEST_P(ConvTest, NonContiguousInputsGiveTheSameResults) {
   Tensor x = values({2, 3, 6, 5}, 0.1, kFloat32), w = values({4, 3, 3, 2}, 0.2, kFloat32);
   Tensor b = values({4}, 0.3, kFloat32);
