@@ -1,7 +1,7 @@
 // CPU convolution: im2col + GEMM (kernels/cpu/blas.h), one image per task across the OpenMP threads
 // (each thread's GEMM then runs on that thread alone). A single image leaves the threads to BLAS.
 // float32 stride-1 convolutions with few output channels take conv_direct.h's kernels instead,
-// forward and weight gradient, where the processor has AVX-512.
+// where the processor has AVX-512.
 // At stride 1 the column matrix is built from whole shifted planes (Note [Wide rows]); a 1x1
 // kernel there needs none: the (padded) image is its own column matrix.
 #include "kernels/common/conv.h"
@@ -292,7 +292,12 @@ void backward_input(const Tensor& grad_input, const Tensor& grad_output, const T
   const T* go = grad_output.data_ptr<T>();
   const T* w = weight.data_ptr<T>();
   T* gi = grad_input.data_ptr<T>();
+  bool direct = false;
+  if constexpr (std::is_same_v<T, float>) direct = direct_conv_applies(p);
   parallel_for(0, p.batch, 1, [&](int64_t begin, int64_t end) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (direct) return direct_conv_input_grad(go, w, p, begin, end, gi);
+    }
     Columns<T> cols(p, s);
     for (int64_t n = begin; n < end; ++n) {
       for (int64_t g = 0; g < p.groups; ++g) {

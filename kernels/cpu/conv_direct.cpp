@@ -145,17 +145,17 @@ __attribute__((target("avx512f"))) void widen_output(const float* planes, float*
   }
 }
 
-// planes (c_out output planes) = the first out_w columns of each wide row of src.
-__attribute__((target("avx512f"))) void narrow_output(const float* src, float* planes,
-                                                       const WideLayout& w,
-                                                       const Conv2dParams& p) {
-  for (int64_t c = 0; c < w.c_out; ++c) {
-    for (int64_t y = 0; y < p.out_h; ++y) {
-      const float* row = src + c * w.n_pad + y * w.row_w;
-      float* dst = planes + (c * p.out_h + y) * p.out_w;
-      for (int64_t q = 0; q < p.out_w; q += kLanes) {
-        const __mmask16 m = first_lanes(p.out_w - q);
-        _mm512_mask_storeu_ps(dst + q, m, _mm512_maskz_loadu_ps(m, row + q));
+// dst[c, y, x] = src[c * stride + offset + y * row_w + x] for c < channels, y < rows, x < cols:
+// planes cut out of wide rows.
+__attribute__((target("avx512f"))) void narrow(const float* src, int64_t stride, int64_t offset,
+                                                int64_t row_w, int64_t channels, int64_t rows,
+                                                int64_t cols, float* dst) {
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t y = 0; y < rows; ++y, dst += cols) {
+      const float* row = src + c * stride + offset + y * row_w;
+      for (int64_t x = 0; x < cols; x += kLanes) {
+        const __mmask16 m = first_lanes(cols - x);
+        _mm512_mask_storeu_ps(dst + x, m, _mm512_maskz_loadu_ps(m, row + x));
       }
     }
   }
@@ -183,18 +183,24 @@ template <typename Fn, template <int, int> class Tile>
 constexpr std::array<Fn, kTileRows * kTileCols> kTiles =
     tile_table<Fn, Tile>(std::make_index_sequence<kTileRows * kTileCols>{});
 
+template <typename Args>
+void run_tile(const std::array<void (*)(const Args&), kTileRows * kTileCols>& table, int64_t rows,
+              int64_t cols, const Args& args) {
+  table[static_cast<size_t>((rows - 1) * kTileCols + cols - 1)](args);
+}
+
 // ---- forward ----------------------------------------------------------------------------------
 
 struct ForwardTile {
-  const float* x;         // the image's wide planes, at the tile's first position
-  const int64_t* runs;    // k tap offsets into x
-  const float* w;         // the weight row of the tile's first channel (k taps)
-  const float* bias;      // the tile's first channel's bias, or null
-  float* out;             // the wide output row of the first channel, at the first position
-  int64_t k, n_pad;
+  const float* x;       // the image's wide planes, at the tile's first position
+  const int64_t* runs;  // k tap offsets into x
+  const float* w;       // the weight row of the tile's first channel (k taps)
+  const float* bias;    // the tile's first channel's bias, or null
+  float* out;           // the wide output row of the first channel, at the first position
+  int64_t k, stride;    // stride: between output rows
 };
 
-// out[u, 16 b + l] = bias[u] + sum over taps t of w[u, t] * x[runs[t] + 16 b + l].
+// out[u * stride + 16 b + l] = bias[u] + sum over taps t of w[u * k + t] * x[runs[t] + 16 b + l].
 template <int R, int C>
 struct Forward {
   __attribute__((target("avx512f"))) static void run(const ForwardTile& t) {
@@ -221,10 +227,63 @@ struct Forward {
 #pragma GCC unroll 8
     for (int u = 0; u < R; ++u) {
 #pragma GCC unroll 8
-      for (int v = 0; v < C; ++v) _mm512_storeu_ps(t.out + u * t.n_pad + v * kLanes, acc[u][v]);
+      for (int v = 0; v < C; ++v) _mm512_storeu_ps(t.out + u * t.stride + v * kLanes, acc[u][v]);
     }
   }
 };
+
+// result[u * positions + q] = bias[u] + sum over taps t of w[u * k + t] * x[runs[t] + q], for
+// u < channels and q < positions (a multiple of 16).
+void correlate(const float* x, const std::vector<int64_t>& runs, const float* w, const float* bias,
+               int64_t channels, int64_t positions, float* result) {
+  const auto k = static_cast<int64_t>(runs.size());
+  const int64_t rows = channels_per_tile(channels), vectors = positions / kLanes;
+  for (int64_t u = 0; u < channels; u += rows) {
+    const int64_t r = std::min(rows, channels - u);
+    for (int64_t v = 0; v < vectors; v += kTileCols) {
+      run_tile(kTiles<void (*)(const ForwardTile&), Forward>, r,
+               std::min<int64_t>(kTileCols, vectors - v),
+               ForwardTile{x + v * kLanes, runs.data(), w + u * k, bias ? bias + u : nullptr,
+                           result + u * positions + v * kLanes, k, positions});
+    }
+  }
+}
+
+// ---- input gradient ---------------------------------------------------------------------------
+// The input gradient is a correlation too: input position Q of the padded planes receives
+// w[co, c, i, j] * grad_output[co, Q - (i * dilation_h * row_w + j * dilation_w)] from every
+// tap. In the wide layout a position whose column is left of j * dilation_w reads into the
+// previous row's extra columns, which are zero, as are the `lead` floats put before each
+// gradient plane (the furthest tap's reach) and those after its last row; so the forward's
+// tiles compute it over the padded planes, with the output channels as the input ones and the
+// weight transposed, and the planes are cut out of it.
+
+// The gradient planes' layout for the input gradient.
+struct LeadLayout {
+  int64_t lead, plane_pad, stride;  // zeros before a plane, input positions, floats per plane
+
+  LeadLayout(const WideLayout& w, const Conv2dParams& p)
+      : lead((p.kernel_h - 1) * p.dilation_h * w.row_w + (p.kernel_w - 1) * p.dilation_w),
+        plane_pad(round_up(w.plane, kLanes)),
+        stride(round_up(lead + plane_pad, kLanes)) {}
+};
+
+// dst (c_out * stride floats, written in order) = one group's gradient planes in wide rows,
+// each after `lead` zeros and followed by zeros.
+__attribute__((target("avx512f"))) void lead_output(const float* planes, float* dst,
+                                                     const WideLayout& w, const LeadLayout& l,
+                                                     const Conv2dParams& p) {
+  const int64_t out_plane = p.out_h * p.out_w;
+  for (int64_t c = 0; c < w.c_out; ++c) {
+    float* out = dst + c * l.stride;
+    put_row(out, nullptr, 0, l.lead);
+    out += l.lead;
+    for (int64_t y = 0; y < p.out_h; ++y, out += w.row_w) {
+      put_row(out, planes + c * out_plane + y * p.out_w, p.out_w, w.row_w);
+    }
+    put_row(out, nullptr, 0, dst + (c + 1) * l.stride - out);
+  }
+}
 
 // ---- weight gradient --------------------------------------------------------------------------
 
@@ -269,12 +328,6 @@ struct WeightGrad {
   }
 };
 
-template <typename Args>
-void run_tile(const std::array<void (*)(const Args&), kTileRows * kTileCols>& table, int64_t rows,
-              int64_t cols, const Args& args) {
-  table[static_cast<size_t>((rows - 1) * kTileCols + cols - 1)](args);
-}
-
 }  // namespace
 #endif  // AXON_DIRECT_CONV
 
@@ -296,26 +349,61 @@ void direct_conv_forward(const float* input, const float* weight, const float* b
   const std::vector<int64_t> runs = w.runs(p);
   float* xs = scratch(w.x_stride + kLanes + w.g_stride);  // + put_row's run-on
   float* result = xs + w.x_stride + kLanes;
-  const int64_t rows = channels_per_tile(w.c_out), vectors = w.n_pad / kLanes;
   const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
   for (int64_t n = begin; n < end; ++n) {
     for (int64_t g = 0; g < p.groups; ++g) {
       widen_input(input + (n * p.in_channels + g * w.c_in) * in_plane, xs, w, p);
-      for (int64_t co = 0; co < w.c_out; co += rows) {
-        const int64_t r = std::min(rows, w.c_out - co);
-        for (int64_t v = 0; v < vectors; v += kTileCols) {
-          const int64_t c = std::min<int64_t>(kTileCols, vectors - v);
-          run_tile(kTiles<void (*)(const ForwardTile&), Forward>, r, c,
-                   ForwardTile{xs + v * kLanes, runs.data(), weight + (g * w.c_out + co) * w.k,
-                               bias ? bias + g * w.c_out + co : nullptr,
-                               result + co * w.n_pad + v * kLanes, w.k, w.n_pad});
-        }
-      }
-      narrow_output(result, out + (n * p.out_channels + g * w.c_out) * out_plane, w, p);
+      correlate(xs, runs, weight + g * w.c_out * w.k, bias ? bias + g * w.c_out : nullptr,
+                w.c_out, w.n_pad, result);
+      narrow(result, w.n_pad, 0, w.row_w, w.c_out, p.out_h, p.out_w,
+             out + (n * p.out_channels + g * w.c_out) * out_plane);
     }
   }
 #else
   (void)input, (void)weight, (void)bias, (void)p, (void)begin, (void)end, (void)out;
+#endif
+}
+
+void direct_conv_input_grad(const float* grad_output, const float* weight, const Conv2dParams& p,
+                            int64_t begin, int64_t end, float* grad_input) {
+#ifdef AXON_DIRECT_CONV
+  const WideLayout w(p);
+  const LeadLayout l(w, p);
+  // Taps (co, i, j): the run of the gradient planes that input position 0 meets.
+  std::vector<int64_t> runs;
+  const int64_t taps = p.kernel_h * p.kernel_w, k = w.c_out * taps;
+  runs.reserve(static_cast<size_t>(k));
+  for (int64_t co = 0; co < w.c_out; ++co) {
+    for (int64_t i = 0; i < p.kernel_h; ++i) {
+      for (int64_t j = 0; j < p.kernel_w; ++j) {
+        runs.push_back(co * l.stride + l.lead - i * p.dilation_h * w.row_w - j * p.dilation_w);
+      }
+    }
+  }
+  // Each group's weight as [c_in, (co, i, j)].
+  std::vector<float> transposed(static_cast<size_t>(p.groups * w.c_in * k));
+  for (int64_t g = 0; g < p.groups; ++g) {
+    for (int64_t c = 0; c < w.c_in; ++c) {
+      for (int64_t co = 0; co < w.c_out; ++co) {
+        std::copy_n(weight + ((g * w.c_out + co) * w.c_in + c) * taps, taps,
+                    transposed.data() + (g * w.c_in + c) * k + co * taps);
+      }
+    }
+  }
+  float* gs = scratch(w.c_out * l.stride + kLanes + w.c_in * l.plane_pad);  // + put_row's run-on
+  float* result = gs + w.c_out * l.stride + kLanes;
+  const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
+  for (int64_t n = begin; n < end; ++n) {
+    for (int64_t g = 0; g < p.groups; ++g) {
+      lead_output(grad_output + (n * p.out_channels + g * w.c_out) * out_plane, gs, w, l, p);
+      correlate(gs, runs, transposed.data() + g * w.c_in * k, nullptr, w.c_in, l.plane_pad,
+                result);
+      narrow(result, l.plane_pad, p.pad_h * w.row_w + p.pad_w, w.row_w, w.c_in, p.in_h, p.in_w,
+             grad_input + (n * p.in_channels + g * w.c_in) * in_plane);
+    }
+  }
+#else
+  (void)grad_output, (void)weight, (void)p, (void)begin, (void)end, (void)grad_input;
 #endif
 }
 

@@ -17,6 +17,11 @@ bool direct_conv_applies(const kernels::Conv2dParams& p);
 void direct_conv_forward(const float* input, const float* weight, const float* bias,
                          const kernels::Conv2dParams& p, int64_t begin, int64_t end, float* out);
 
+// grad_input = the input gradient of the images [begin, end).
+void direct_conv_input_grad(const float* grad_output, const float* weight,
+                            const kernels::Conv2dParams& p, int64_t begin, int64_t end,
+                            float* grad_input);
+
 // grad_weight [out_channels, in_channels / groups, kH, kW] += the weight gradient of the images
 // [begin, end).
 void direct_conv_weight_grad(const float* grad_output, const float* input,
