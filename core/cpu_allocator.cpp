@@ -1,12 +1,16 @@
 // The CPU allocator: blocks under 4 KiB from malloc, larger ones 64-byte aligned; blocks of
-// 256 KiB and more are cached for reuse.
+// 64 KiB and more are cached for reuse.
 //
 // Note [CPU block cache]: a training step frees and reallocates the same large buffers every
 // iteration. Returning them to the system means a fresh mmap and a page fault per 4 KiB page
 // on first touch, which costs as much as the arithmetic for a memory-bound op. Large blocks are
 // therefore kept in a size-keyed cache (bounded by kMaxCachedBytes) and handed out again for
 // requests of the same rounded size. Blocks of 2 MiB or more are aligned to 2 MiB and marked for
-// transparent huge pages.
+// transparent huge pages. The cache starts at 64 KiB, below glibc's mmap threshold (128 KiB at
+// first): whether glibc reuses a freed block of 64-256 KiB or maps fresh pages depends on its
+// heap's state, and the profiler's event records were enough to tip it. LeNet-5's second max-pool
+// then page-faulted on its 100 and 200 KiB outputs every step and took three times as long under
+// the profiler as without it (docs/BENCHMARKS.md).
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -21,7 +25,7 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 constexpr size_t kSmallBlock = 4096;
-constexpr size_t kLargeBlock = 256 * 1024;
+constexpr size_t kLargeBlock = 64 * 1024;
 constexpr size_t kHugePage = 2 * 1024 * 1024;
 constexpr size_t kLargeGranularity = 64 * 1024;
 constexpr size_t kMaxCachedBytes = size_t{2} << 30;

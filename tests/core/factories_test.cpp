@@ -841,5 +841,28 @@ TEST_P(FactoriesTest, DataPtrWithTheWrongTypeIsAnError) {
 
 AXON_INSTANTIATE_DEVICE_TEST(FactoriesTest);
 
+// Note [CPU block cache] in core/cpu_allocator.cpp: a freed block of 64 KiB or more is kept and
+// handed out again for the next request of its rounded size (so a training step's outputs do
+// not page-fault on fresh memory); smaller ones go back to malloc.
+TEST(CpuBlockCache, KeepsBlocksFrom64KiBAndHandsThemOutAgain) {
+  cpu::empty_cache();
+  ASSERT_EQ(cpu::cached_bytes(), 0u);
+  void* first = nullptr;
+  {
+    Tensor block = empty({16 * 1024}, TensorOptions(kFloat32));  // 64 KiB
+    first = block.data_ptr();
+  }
+  EXPECT_EQ(cpu::cached_bytes(), size_t{64 * 1024});
+  {
+    Tensor again = empty({16 * 1024}, TensorOptions(kFloat32));
+    EXPECT_EQ(again.data_ptr(), first);
+    EXPECT_EQ(cpu::cached_bytes(), 0u);
+  }
+  { Tensor small = empty({16 * 1024 - 16}, TensorOptions(kFloat32)); }  // 64 KiB - 64 bytes
+  EXPECT_EQ(cpu::cached_bytes(), size_t{64 * 1024});
+  cpu::empty_cache();
+  EXPECT_EQ(cpu::cached_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace axon
