@@ -42,7 +42,14 @@ using kernels::Conv2dParams;
 #ifdef AXON_DIRECT_CONV
 namespace {
 
-constexpr int64_t kMaxOutChannels = 32;  // per group; beyond, GEMM's M dimension is not thin
+// Where the direct kernels are used (direct_conv_applies): the shapes on which they measured
+// faster than im2col + GEMM in all three passes (docs/BENCHMARKS.md, "Direct convolution
+// kernels on the CPU"). With 32 output channels GEMM's products are no longer thin and won; with
+// 3-wide kernels the weight gradient's tiles hold 12 sums instead of 20 and lost; an image whose
+// wide planes outgrow L2 would make every forward tile stream them from memory.
+constexpr int64_t kMaxOutChannels = 16;  // per group
+constexpr int64_t kMinKernelWidth = 5;
+constexpr int64_t kMaxImageFloats = 64 * 1024;  // 256 KiB of wide input or output planes
 constexpr int kLanes = 16;
 constexpr int kTileRows = 4, kTileCols = 5;  // 20 sums + 4 + 1 operands: 25 of 32 zmm registers
 constexpr int64_t kBlockBytes = 256 * 1024;  // a weight-gradient block of images stays in L2
@@ -334,8 +341,12 @@ struct WeightGrad {
 bool direct_conv_applies(const Conv2dParams& p) {
 #ifdef AXON_DIRECT_CONV
   static const bool has_avx512 = __builtin_cpu_supports("avx512f");
-  return has_avx512 && p.stride_h == 1 && p.stride_w == 1 &&
-         p.out_channels / p.groups <= kMaxOutChannels;
+  if (!has_avx512 || p.stride_h != 1 || p.stride_w != 1 || p.kernel_w < kMinKernelWidth ||
+      p.out_channels / p.groups > kMaxOutChannels) {
+    return false;
+  }
+  const WideLayout w(p);
+  return w.x_stride <= kMaxImageFloats && w.c_out * w.n_pad <= kMaxImageFloats;
 #else
   (void)p;
   return false;

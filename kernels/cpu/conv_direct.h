@@ -9,8 +9,9 @@
 
 namespace axon::cpu {
 
-// True when this processor has AVX-512 and the convolution has stride 1 and at most 32 output
-// channels per group.
+// True when this processor has AVX-512 and the convolution is one of the thin ones the direct
+// kernels are faster on: stride 1, at most 16 output channels per group, kernels at least 5
+// wide, small images (kMaxOutChannels and the rest in conv_direct.cpp).
 bool direct_conv_applies(const kernels::Conv2dParams& p);
 
 // out = conv2d(input, weight) + bias (bias may be null) for the images [begin, end).

@@ -208,13 +208,13 @@ TEST_P(ConvTest, StrideOneMatchesAPlainLoop) {
   }
 }
 
-// float32 convolutions against the same ones in float64, on 1 and 2 threads. On the CPU,
-// float32 stride-1 convolutions with few output channels run direct kernels where the
-// processor has AVX-512 (Note [Direct weight gradient] in kernels/cpu/conv_weight_grad.cpp)
-// and float64 runs im2col + GEMM, so this compares the two paths. The cases cross the direct
-// kernels' edges: output channels that split into tiles of 4 and a rest (5, 7) or of 3 (6),
-// kernels wider than a tile (7) and 1 wide, rows longer than 16 lanes, padding, dilation,
-// groups, batches larger than one block of images, one image.
+// float32 convolutions against the same ones in float64, on 1 and 2 threads. On the CPU, thin
+// float32 stride-1 convolutions run direct kernels where the processor has AVX-512 (Note
+// [Direct convolution kernels] in kernels/cpu/conv_direct.cpp) and float64 runs im2col + GEMM,
+// so this compares the two paths. The cases cross the direct kernels' edges: output channels
+// that split into tiles of 4 and a rest (5, 7) or of 3 (6), kernels wider than a tile (7), one
+// kernel row, rows longer than 16 lanes, padding, dilation, groups, batches larger than one
+// block of images, one image; the last case (3x3, 32 channels) takes the GEMM path in both.
 TEST_P(ConvTest, Float32MatchesFloat64) {
   using Shape = testing::Shape;
   struct Case {
@@ -226,8 +226,9 @@ TEST_P(ConvTest, Float32MatchesFloat64) {
       {{64, 6, 14, 14}, {16, 6, 5, 5}, {0, 0}, {1, 1}, 1},    // conv2
       {{20, 3, 32, 32}, {6, 3, 5, 5}, {0, 0}, {1, 1}, 1},     // the CIFAR CNN's conv1
       {{3, 2, 9, 23}, {7, 2, 3, 7}, {1, 3}, {2, 1}, 1},
-      {{2, 4, 6, 5}, {10, 2, 2, 1}, {0, 1}, {1, 2}, 2},
-      {{1, 3, 5, 17}, {5, 3, 1, 3}, {1, 0}, {1, 1}, 1},
+      {{2, 4, 6, 9}, {10, 2, 2, 5}, {0, 2}, {1, 2}, 2},
+      {{1, 3, 5, 40}, {5, 3, 1, 5}, {1, 0}, {1, 1}, 1},
+      {{2, 1, 8, 8}, {16, 1, 5, 5}, {2, 2}, {1, 1}, 1},
       {{2, 1, 4, 4}, {32, 1, 3, 3}, {1, 1}, {1, 1}, 1},
   };
   const int threads = get_num_threads();
