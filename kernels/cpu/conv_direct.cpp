@@ -9,15 +9,18 @@
 // (zero-padded, rows row_w long), where tap (i, j) of channel c meets ONE contiguous run of the
 // planes: the one starting at c * plane + i * dilation_h * row_w + j * dilation_w. Output (and
 // output-gradient) planes get rows of the same length, their extra columns discarded (forward)
-// or zero (weight gradient). Both passes then become a small register tile swept along the
+// or zero (weight gradient). Each pass then becomes a small register tile swept along the
 // positions q in 16-lane AVX-512 vectors, with 20 sums in registers, fed by 9 loads per 20
 // fused multiply-adds:
 //   forward:          out[co, q] = bias[co] + sum over taps t of w[co, t] * x[run(t) + q], a
 //                     tile of 4 output channels x 5 vectors of q, summed over all K taps;
+//   input gradient:   the forward's tiles over the output-gradient planes, with the weight
+//                     transposed (the section below says how);
 //   weight gradient:  dw[co, t] = sum over images and q of g[co, q] * x[run(t) + q], a tile of
 //                     4 output channels x 5 kernel columns, summed over a block of images.
-// On the development VM (AMD EPYC, AVX-512) the weight gradient took 25-40% less time than
-// im2col + GEMM in LeNet-5's and the CIFAR CNN's steps (docs/BENCHMARKS.md).
+// On the development VM (AMD EPYC, AVX-512) the forward and weight gradient took 25-40% less
+// time than im2col + GEMM in LeNet-5's and the CIFAR CNN's steps, the input gradient about 10%
+// less (docs/BENCHMARKS.md).
 //
 // AVX-512 only, chosen at run time: the library is built for x86-64-v3 (AVX2), and with 16 ymm
 // registers the tiles would be a quarter the size. Elsewhere conv.cpp's GEMM path runs. Sums
@@ -42,9 +45,9 @@ using kernels::Conv2dParams;
 #ifdef AXON_DIRECT_CONV
 namespace {
 
-// Where the direct kernels are used (direct_conv_applies): the shapes on which they measured
-// faster than im2col + GEMM in all three passes (docs/BENCHMARKS.md, "Direct convolution
-// kernels on the CPU"). With 32 output channels GEMM's products are no longer thin and won; with
+// Where the direct kernels are used (direct_conv_applies): shapes like those on which they
+// measured faster than im2col + GEMM, or within noise of it, in all three passes
+// (docs/BENCHMARKS.md, "Direct convolution kernels on the CPU"). With 32 output channels GEMM's products are no longer thin and won; with
 // 3-wide kernels the weight gradient's tiles hold 12 sums instead of 20 and lost; an image whose
 // wide planes outgrow L2 would make every forward tile stream them from memory.
 constexpr int64_t kMaxOutChannels = 16;  // per group
