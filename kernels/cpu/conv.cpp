@@ -17,21 +17,15 @@
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
 
 namespace axon::cpu {
 namespace {
 
 using kernels::Conv2dParams;
 
-// Per-thread buffers reused across calls, one per kSlot: OpenMP keeps its threads, so a training
-// step stops allocating column matrices after its first iteration.
+// The thread's buffers (scratch.h).
 enum Slot { kColumns, kPadded, kWide };
-template <typename T, Slot kSlot>
-T* scratch(int64_t n) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < static_cast<size_t>(n)) buffer.resize(static_cast<size_t>(n));
-  return buffer.data();
-}
 
 // The shape of one group's problem: out[c_out, P] = weight[c_out, K] @ col[K, P].
 struct GroupShape {

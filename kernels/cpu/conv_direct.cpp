@@ -28,6 +28,8 @@
 // Float32MatchesFloat64 compares both with float64).
 #include "kernels/cpu/conv_direct.h"
 
+#include "kernels/cpu/scratch.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define AXON_DIRECT_CONV 1
 #include <immintrin.h>
@@ -99,12 +101,9 @@ int64_t channels_per_tile(int64_t c_out) {
   return std::min<int64_t>(kTileRows, c_out);
 }
 
-// A thread's buffer, reused across calls.
-float* scratch(int64_t floats) {
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < static_cast<size_t>(floats)) buffer.resize(static_cast<size_t>(floats));
-  return buffer.data();
-}
+// The thread's buffer (scratch.h), one for every pass.
+enum Slot { kDirect };
+float* scratch(int64_t floats) { return cpu::scratch<float, kDirect>(floats); }
 
 __mmask16 first_lanes(int64_t count) {
   return static_cast<__mmask16>((1u << std::clamp<int64_t>(count, 0, kLanes)) - 1u);
@@ -180,9 +179,21 @@ __attribute__((target("avx512f"))) float lane_sum(__m512 v) {
   return sum;
 }
 
-// Keeps a loaded vector in a register: otherwise GCC folds the load into each multiply-add that
-// uses it, and the loads, not the multiply-adds, set the pace.
-#define AXON_IN_REGISTER(v) asm("" : "+v"(v))
+
+// acc[u][v] += a[u] * x[v * step]: the tiles' step, R * C multiply-adds on C loads.
+template <int R, int C>
+__attribute__((target("avx512f"), always_inline)) inline void multiply_add(
+    __m512 (&acc)[R][C], const __m512 (&a)[R], const float* x, int64_t step) {
+#pragma GCC unroll 8
+  for (int v = 0; v < C; ++v) {
+    __m512 xv = _mm512_loadu_ps(x + v * step);
+    // Keeps xv in a register: otherwise GCC folds the load into each multiply-add that uses it,
+    // and the loads, not the multiply-adds, set the pace.
+    asm("" : "+v"(xv));
+#pragma GCC unroll 8
+    for (int u = 0; u < R; ++u) acc[u][v] = _mm512_fmadd_ps(a[u], xv, acc[u][v]);
+  }
+}
 
 // A table of tile<R, C> for R in [1, kTileRows] and C in [1, kTileCols].
 template <typename Fn, template <int, int> class Tile, size_t... I>
@@ -226,13 +237,7 @@ struct Forward {
       __m512 wv[R];
 #pragma GCC unroll 8
       for (int u = 0; u < R; ++u) wv[u] = _mm512_set1_ps(t.w[u * t.k + tap]);
-#pragma GCC unroll 8
-      for (int v = 0; v < C; ++v) {
-        __m512 xv = _mm512_loadu_ps(x + v * kLanes);
-        AXON_IN_REGISTER(xv);
-#pragma GCC unroll 8
-        for (int u = 0; u < R; ++u) acc[u][v] = _mm512_fmadd_ps(wv[u], xv, acc[u][v]);
-      }
+      multiply_add(acc, wv, x, kLanes);
     }
 #pragma GCC unroll 8
     for (int u = 0; u < R; ++u) {
@@ -321,13 +326,7 @@ struct WeightGrad {
         __m512 gv[R];
 #pragma GCC unroll 8
         for (int u = 0; u < R; ++u) gv[u] = _mm512_loadu_ps(g + u * t.n_pad + q);
-#pragma GCC unroll 8
-        for (int v = 0; v < C; ++v) {
-          __m512 xv = _mm512_loadu_ps(x + v * t.dilation_w + q);
-          AXON_IN_REGISTER(xv);
-#pragma GCC unroll 8
-          for (int u = 0; u < R; ++u) acc[u][v] = _mm512_fmadd_ps(gv[u], xv, acc[u][v]);
-        }
+        multiply_add(acc, gv, x + q, t.dilation_w);
       }
     }
 #pragma GCC unroll 8
